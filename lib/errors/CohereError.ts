@@ -1,0 +1,61 @@
+/**
+ * The base class of every error cohere-rx raises. Catch this to handle them all.
+ *
+ * Every subclass has a literal `name`; guards compare it as well as the class,
+ * so they hold across realms and duplicated bundles. No error carries the API
+ * key: not in its message, its fields, its `stack` or its JSON.
+ *
+ * ## Example
+ * Tell our failures from yours in a `catchError`.
+ * ```ts
+ * import { chatStream$, isCohereError } from 'cohere-rx';
+ * import { catchError, EMPTY } from 'rxjs';
+ *
+ * chatStream$(request).pipe(
+ *   catchError((err) => { if (isCohereError(err)) showBanner(err.message); return EMPTY; }),
+ * );
+ * ```
+ */
+export class CohereError extends Error {
+  override name = 'CohereError';
+}
+
+const NAMES = new Set([
+  'CohereError',
+  'CohereApiError',
+  'CohereConnectionError',
+  'CohereContentTypeError',
+  'CohereParseError',
+  'CohereIncompleteStreamError',
+  'CohereTimeoutError',
+  'CohereGenerationError',
+  'CohereAbortError',
+  'CohereToolArgumentsError',
+]);
+
+/**
+ * Whether `value` is any cohere-rx error.
+ *
+ * ## Example
+ * ```ts
+ * import { isCohereError } from 'cohere-rx';
+ * if (isCohereError(err)) console.error(err.name, err.message);
+ * ```
+ * @param value Anything caught.
+ * @returns `true` for every `CohereError` subclass.
+ */
+export function isCohereError(value: unknown): value is CohereError {
+  return value instanceof CohereError || NAMES.has(nameOf(value));
+}
+
+/** @internal Shared by the subclass guards: class check, else the `name`. */
+export function hasErrorName(value: unknown, name: string, ctor: Function): boolean {
+  return value instanceof ctor || nameOf(value) === name;
+}
+
+// Not `instanceof Error`: an error from another realm (an iframe, a vm context) is not one.
+function nameOf(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return '';
+  const name = (value as { name?: unknown }).name;
+  return typeof name === 'string' && typeof (value as { message?: unknown }).message === 'string' ? name : '';
+}

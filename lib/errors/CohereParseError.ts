@@ -1,0 +1,45 @@
+import { CohereError, hasErrorName } from './CohereError';
+
+/** Longest piece of offending data an error quotes. */
+const QUOTE_LIMIT = 200;
+
+/**
+ * The stream carried data that is not a chat event: a `data:` field that is
+ * not JSON, JSON that is not an object, or an event larger than the limit.
+ * `data` quotes the offending text, truncated. Events before it were emitted.
+ *
+ * ## Example
+ * ```ts
+ * import { isCohereParseError } from 'cohere-rx';
+ * if (isCohereParseError(err)) console.error(err.reason, err.data);
+ * ```
+ */
+export class CohereParseError extends CohereError {
+  override readonly name = 'CohereParseError' as const;
+  /** What was wrong with the data. */
+  readonly reason: 'invalid-json' | 'not-an-object' | 'too-large';
+  /** The offending data, at most 200 characters (truncation is marked with `…`). */
+  readonly data: string;
+
+  constructor(reason: CohereParseError['reason'], data: string, options?: { cause?: unknown }) {
+    const quoted = data.length > QUOTE_LIMIT ? `${data.slice(0, QUOTE_LIMIT)}…` : data;
+    super(`Malformed stream data (${reason}): ${JSON.stringify(quoted)}`, options);
+    this.reason = reason;
+    this.data = quoted;
+  }
+}
+
+/**
+ * Whether `value` is a {@link CohereParseError}.
+ *
+ * ## Example
+ * ```ts
+ * import { isCohereParseError } from 'cohere-rx';
+ * if (isCohereParseError(err)) report(err.data);
+ * ```
+ * @param value Anything caught.
+ * @returns `true` when it is a `CohereParseError`.
+ */
+export function isCohereParseError(value: unknown): value is CohereParseError {
+  return hasErrorName(value, 'CohereParseError', CohereParseError);
+}

@@ -1,0 +1,61 @@
+// The public surface of cohere-rx. Every export is listed by name.
+
+// The factory
+export { chatStream$ } from './chatStream';
+export type { ChatStreamOptions, FetchLike, FetchResponseLike } from './chatStream';
+
+// Events: types and guards
+export { isEventType } from './isEventType';
+export type {
+  ChatStreamEvent,
+  ChatStreamEventOf,
+  ChatStreamEventType,
+  CitationEndEvent,
+  CitationStartEvent,
+  ContentDeltaEvent,
+  ContentEndEvent,
+  ContentStartEvent,
+  DebugEvent,
+  MessageEndEvent,
+  MessageStartEvent,
+  ToolCallDeltaEvent,
+  ToolCallEndEvent,
+  ToolCallStartEvent,
+  ToolPlanDeltaEvent,
+} from './types/events';
+export type {
+  Citation,
+  CitationSource,
+  DocumentSource,
+  FinishReason,
+  LogprobItem,
+  TextContent,
+  ThinkingContent,
+  ToolCall,
+  ToolSource,
+  Usage,
+} from './types/common';
+export type {
+  AssistantMessage,
+  ChatDocument,
+  ChatMessage,
+  ChatRequest,
+  DocumentContent,
+  ImageUrlContent,
+  SystemMessage,
+  Tool,
+  ToolMessage,
+  UserMessage,
+} from './types/request';
+export type { ChatResponse, ChatResponseMessage } from './types/response';
+
+// Errors and their guards
+export { CohereError, isCohereError } from './errors/CohereError';
+export { CohereApiError, isCohereApiError } from './errors/CohereApiError';
+export { CohereConnectionError, isCohereConnectionError } from './errors/CohereConnectionError';
+export { CohereContentTypeError, isCohereContentTypeError } from './errors/CohereContentTypeError';
+export { CohereParseError, isCohereParseError } from './errors/CohereParseError';
+export { CohereIncompleteStreamError, isCohereIncompleteStreamError } from './errors/CohereIncompleteStreamError';
+export { CohereTimeoutError, isCohereTimeoutError } from './errors/CohereTimeoutError';
+export { CohereGenerationError, isCohereGenerationError } from './errors/CohereGenerationError';
+export { CohereAbortError, isCohereAbortError } from './errors/CohereAbortError';

@@ -1,0 +1,26 @@
+/** Backoff before retry number `attempt` (0-based): 0.5 s, 1 s, 2 s, … capped at 8 s, with jitter. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(8_000, 500 * 2 ** attempt);
+  // "Equal jitter": half fixed, half random, so retries from many clients spread out
+  // without ever retrying immediately.
+  return Math.round(base / 2 + (base / 2) * random());
+}
+
+/**
+ * Parses a `Retry-After` header: delta-seconds (`"2"`, `"0.5"`) or an HTTP date.
+ * Returns milliseconds from `now`, never negative, or `undefined` when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** Statuses worth another try: rate limits and server-side failures. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}

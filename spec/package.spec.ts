@@ -1,0 +1,70 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { sseHeaders, startLoopback, type Loopback } from './helpers/loopback';
+import { textTurn, toSse } from './helpers/sse';
+
+// Packs the library as npm would publish it, installs the tarball into an empty
+// project and uses it from both module systems, over real HTTP.
+const root = resolve(__dirname, '..');
+let dir = '';
+let server: Loopback;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cohere-rx-pack-'));
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: 'pipe' });
+  const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error('npm pack produced no tarball');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `./${tarball}`, 'rxjs@7.8'], {
+    cwd: dir,
+    stdio: 'pipe',
+  });
+  server = await startLoopback((_req, res) => {
+    res.writeHead(200, sseHeaders);
+    res.end(toSse(textTurn));
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const script = (load: string) => `
+${load}
+const { lastValueFrom, toArray } = rxjs;
+lastValueFrom(cohere.chatStream$({ model: 'm', messages: [] }, { apiKey: 'k', baseUrl: process.argv[2] }).pipe(toArray()))
+  .then((events) => {
+    const text = events.filter((e) => e.type === 'content-delta').map((e) => e.delta.message.content.text).join('');
+    console.log(JSON.stringify({ text, count: events.length, errorClass: typeof cohere.CohereApiError }));
+  });
+`;
+
+// Async: the loopback server lives in this process and must keep answering.
+async function run(file: string, source: string): Promise<{ text: string; count: number; errorClass: string }> {
+  writeFileSync(join(dir, file), source);
+  const { stdout } = await promisify(execFile)(process.execPath, [file, server.url], { cwd: dir, encoding: 'utf8' });
+  return JSON.parse(stdout.trim()) as { text: string; count: number; errorClass: string };
+}
+
+const expected = { text: 'Bonjour, café 日本語 🦀!', count: textTurn.length, errorClass: 'function' };
+
+describe('the packed package', () => {
+  it('should work with import from an ES module', async () => {
+    expect(await run('esm.mjs', script(`import * as cohere from 'cohere-rx'; import * as rxjs from 'rxjs';`))).toEqual(expected);
+  });
+
+  it('should work with require from CommonJS', async () => {
+    expect(await run('cjs.cjs', script(`const cohere = require('cohere-rx'); const rxjs = require('rxjs');`))).toEqual(expected);
+  });
+
+  it('should ship only dist and package metadata', () => {
+    const listing = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(f))).toBe(true);
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts']));
+  });
+});
