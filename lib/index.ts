@@ -59,3 +59,14 @@ export { CohereIncompleteStreamError, isCohereIncompleteStreamError } from './er
 export { CohereTimeoutError, isCohereTimeoutError } from './errors/CohereTimeoutError';
 export { CohereGenerationError, isCohereGenerationError } from './errors/CohereGenerationError';
 export { CohereAbortError, isCohereAbortError } from './errors/CohereAbortError';
+export { CohereToolArgumentsError, isCohereToolArgumentsError } from './errors/CohereToolArgumentsError';
+
+// Operators
+export { textOnly } from './operators/textOnly';
+export { thinkingOnly } from './operators/thinkingOnly';
+export { toolPlan } from './operators/toolPlan';
+export { accumulateMessage } from './operators/accumulateMessage';
+export { collectCitations } from './operators/collectCitations';
+export { toolCalls } from './operators/toolCalls';
+export { parseToolCallArguments } from './parseToolCallArguments';
+export { usage } from './operators/usage';

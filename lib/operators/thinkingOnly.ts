@@ -1,0 +1,40 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { ChatStreamEvent } from '../types/events';
+
+/**
+ * Emits each piece of a reasoning model's thinking as a `string`.
+ *
+ * Takes the `thinking` of every `content-delta` (the blocks a reasoning model
+ * opens with `content-start` of type `thinking`). Empty pieces are skipped.
+ *
+ * ```text
+ * source: --s--t--t--d--e--|   (t: content-delta thinking 'Let',' me'; d: answer text)
+ * result: -----a--b--------|   thinkingOnly()   (a: 'Let', b: ' me')
+ * ```
+ *
+ * ## Example
+ * Show the model's reasoning in a side panel.
+ * ```ts
+ * import { chatStream$, thinkingOnly } from 'cohere-rx';
+ * import { scan } from 'rxjs';
+ *
+ * const reasoning$ = chatStream$(request).pipe(thinkingOnly(), scan((all, piece) => all + piece, ''));
+ * ```
+ *
+ * @see {@link textOnly} for the answer text.
+ * @returns An operator from chat events to thinking pieces.
+ */
+export function thinkingOnly(): OperatorFunction<ChatStreamEvent, string> {
+  return (source) =>
+    new Observable<string>((subscriber) =>
+      source.subscribe({
+        next: (event) => {
+          if (event.type !== 'content-delta') return;
+          const thinking = event.delta?.message?.content?.thinking;
+          if (typeof thinking === 'string' && thinking !== '') subscriber.next(thinking);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}

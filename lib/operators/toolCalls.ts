@@ -1,0 +1,78 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { ToolCall } from '../types/common';
+import type { ChatStreamEvent } from '../types/events';
+
+/**
+ * Emits each tool call, complete, when its `tool-call-end` arrives.
+ *
+ * The call is in the wire shape `{ id, type: 'function', function: { name,
+ * arguments } }`, its `arguments` the joined JSON string. A tool without
+ * parameters streams no arguments: they become `'{}'`. Calls are matched by
+ * `index` (0 when absent). Parse arguments with `parseToolCallArguments()`.
+ *
+ * ```text
+ * source: --s--p--a--x--x--A--b--B--e--|   (a/A: start/end of call 0, x: argument pieces, b/B: call 1)
+ * result: -----------------0-----1-----|   toolCalls()
+ * ```
+ *
+ * ## Example
+ * Collect the calls of a tool-use turn.
+ * ```ts
+ * import { chatStream$, toolCalls } from 'cohere-rx';
+ * import { toArray } from 'rxjs';
+ *
+ * chatStream$({ ...request, tools }).pipe(toolCalls(), toArray())
+ *   .subscribe((calls) => console.log(calls.map((c) => c.function.name)));
+ * ```
+ *
+ * @see {@link parseToolCallArguments}
+ * @returns An operator from chat events to complete `ToolCall`s.
+ */
+export function toolCalls(): OperatorFunction<ChatStreamEvent, ToolCall> {
+  return (source) =>
+    new Observable<ToolCall>((subscriber) => {
+      // Calls in progress by index, their argument pieces kept in an array and
+      // joined once at the end.
+      const open = new Map<number, { id: string; name: string; pieces: string[] }>();
+      return source.subscribe({
+        next: (event) => {
+          switch (event.type) {
+            case 'tool-call-start': {
+              const call = event.delta?.message?.tool_calls;
+              const first = call?.function?.arguments;
+              open.set(event.index ?? 0, {
+                id: call?.id ?? '',
+                name: call?.function?.name ?? '',
+                pieces: typeof first === 'string' && first !== '' ? [first] : [],
+              });
+              break;
+            }
+            case 'tool-call-delta': {
+              const piece = event.delta?.message?.tool_calls?.function?.arguments;
+              if (typeof piece !== 'string' || piece === '') break;
+              const index = event.index ?? 0;
+              const call = open.get(index);
+              if (call) call.pieces.push(piece);
+              else open.set(index, { id: '', name: '', pieces: [piece] });
+              break;
+            }
+            case 'tool-call-end': {
+              const index = event.index ?? 0;
+              const call = open.get(index);
+              if (!call) break;
+              open.delete(index);
+              const args = call.pieces.join('');
+              subscriber.next({
+                id: call.id,
+                type: 'function',
+                function: { name: call.name, arguments: args === '' ? '{}' : args },
+              });
+              break;
+            }
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}

@@ -1,0 +1,39 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { ChatStreamEvent } from '../types/events';
+
+/**
+ * Emits each piece of the model's tool plan as a `string`.
+ *
+ * Before calling tools, the model says what it intends to do, in
+ * `tool-plan-delta` events. Empty pieces are skipped.
+ *
+ * ```text
+ * source: --s--p--p--c--e--|   (p: tool-plan-delta 'I will',' search'; c: tool-call-start)
+ * result: -----a--b--------|   toolPlan()   (a: 'I will', b: ' search')
+ * ```
+ *
+ * ## Example
+ * Show "what the assistant is doing" while tools run.
+ * ```ts
+ * import { chatStream$, toolPlan } from 'cohere-rx';
+ *
+ * chatStream$(request).pipe(toolPlan()).subscribe((piece) => status.append(piece));
+ * ```
+ *
+ * @see {@link toolCalls} for the calls themselves.
+ * @returns An operator from chat events to tool-plan pieces.
+ */
+export function toolPlan(): OperatorFunction<ChatStreamEvent, string> {
+  return (source) =>
+    new Observable<string>((subscriber) =>
+      source.subscribe({
+        next: (event) => {
+          if (event.type !== 'tool-plan-delta') return;
+          const piece = event.delta?.message?.tool_plan;
+          if (typeof piece === 'string' && piece !== '') subscriber.next(piece);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
