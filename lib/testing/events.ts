@@ -17,7 +17,7 @@ import type {
   ToolCallStartEvent,
   ToolPlanDeltaEvent,
   Usage,
-} from '../index';
+} from 'cohere-rx';
 
 /**
  * A `message-start` event.

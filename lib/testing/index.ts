@@ -1,0 +1,20 @@
+// The public surface of cohere-rx/testing. Every export is listed by name.
+export { startReplayServer } from './replayServer';
+export type { ReplayFault, ReplayRequest, ReplayServer, ReplayServerOptions } from './replayServer';
+export type { BuiltInTranscript } from './transcripts';
+export {
+  answerEvents,
+  citationEnd,
+  citationStart,
+  contentEnd,
+  contentStart,
+  messageEnd,
+  messageStart,
+  textDelta,
+  thinkingDelta,
+  tokenize,
+  toolCallDelta,
+  toolCallEnd,
+  toolCallStart,
+  toolPlanDelta,
+} from './events';

@@ -1,0 +1,4 @@
+declare module '*.sse' {
+  const text: string;
+  export default text;
+}
