@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { sseHeaders, startLoopback, type Loopback } from './helpers/loopback';
 import { textTurn, toSse } from './helpers/sse';
 
-// Packs the library as npm would publish it, installs the tarball into an empty
+// Packs the library (built by `pretest`) as npm would publish it, installs the tarball into an empty
 // project and uses it from both module systems, over real HTTP.
 const root = resolve(__dirname, '..');
 let dir = '';
@@ -14,7 +14,7 @@ let server: Loopback;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cohere-rx-pack-'));
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: 'pipe' });
+  execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'pipe' });
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack produced no tarball');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));

@@ -1,0 +1,84 @@
+/** Parsed command line of the `cohere-rx` CLI. */
+export interface CliArgs {
+  command: 'chat' | 'demo' | 'help';
+  prompt: string;
+  model: string;
+  system: string | undefined;
+  json: boolean;
+  baseUrl: string | undefined;
+  replay: boolean;
+}
+
+export const DEFAULT_MODEL = 'command-a-03-2025';
+
+export const HELP = `cohere-rx: stream Cohere chat answers from the terminal (Chat API v2).
+
+Usage:
+  cohere-rx chat "prompt" [options]   stream the answer to stdout
+  cohere-rx demo [--replay]           a tool-use turn, its answer with citations, usage
+  cohere-rx --help
+
+Options:
+  -m, --model NAME       model (default: ${DEFAULT_MODEL})
+  -s, --system TEXT      a system message before the prompt
+      --json             print every event as one JSON line (NDJSON), for piping
+      --base-url URL     send requests to URL/v2/chat (your proxy, a replay server)
+      --replay           use the built-in replay server: no key, no network
+  -h, --help             this help
+
+The key comes from CO_API_KEY. Without it (and without --base-url), demo uses
+the replay server and chat asks for --replay.
+
+Exit codes: 0 done, 1 API or stream error (message on stderr), 2 bad usage,
+130 interrupted (Ctrl-C).`;
+
+/** Parses argv (without node and the script). Throws an Error with a usage message. */
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { command: 'help', prompt: '', model: DEFAULT_MODEL, system: undefined, json: false, baseUrl: undefined, replay: false };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${arg} needs a value`);
+      return next;
+    };
+    switch (arg) {
+      case '-h':
+      case '--help':
+        return { ...args, command: 'help' };
+      case '-m':
+      case '--model':
+        args.model = value();
+        break;
+      case '-s':
+      case '--system':
+        args.system = value();
+        break;
+      case '--json':
+        args.json = true;
+        break;
+      case '--base-url':
+        args.baseUrl = value();
+        break;
+      case '--replay':
+        args.replay = true;
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new Error(`unknown option ${arg}`);
+        rest.push(arg);
+    }
+  }
+  const [command, ...words] = rest;
+  if (command === undefined) return args;
+  if (command === 'chat') {
+    const prompt = words.join(' ').trim();
+    if (prompt === '') throw new Error('chat needs a prompt: cohere-rx chat "Hello"');
+    return { ...args, command: 'chat', prompt };
+  }
+  if (command === 'demo') {
+    if (words.length > 0) throw new Error(`demo takes no prompt (got ${JSON.stringify(words.join(' '))})`);
+    return { ...args, command: 'demo' };
+  }
+  throw new Error(`unknown command ${JSON.stringify(command)}`);
+}

@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// The `cohere-rx` command: `chat` streams an answer to stdout, `demo` (what
+// `npm start` runs) shows a whole tool-use conversation. It uses only the
+// package's public surface, as any app would.
+import {
+  accumulateMessage,
+  chatStream$,
+  collectCitations,
+  parseToolCallArguments,
+  textOnly,
+  toolCalls,
+  toolPlan,
+  usage,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type ChatStreamOptions,
+  type Citation,
+  type Tool,
+  type ToolCall,
+  type Usage,
+} from 'cohere-rx';
+import { startReplayServer, type ReplayServer } from 'cohere-rx/testing';
+import { last, map, merge, share, type Observable, type Subscription } from 'rxjs';
+import { HELP, parseArgs, type CliArgs } from './args';
+
+const out = process.stdout;
+const err = process.stderr;
+const color = out.isTTY === true && !('NO_COLOR' in process.env);
+const paint = (code: string) => (text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+const dim = paint('2');
+const bold = paint('1');
+const cyan = paint('36');
+
+/** The subscription in progress, so that Ctrl-C can unsubscribe it. */
+let current: Subscription | undefined;
+
+/** Subscribes, hands each value to `onValue`, and settles when the stream ends. */
+function follow<T>(source$: Observable<T>, onValue: (value: T) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    current = source$.subscribe({ next: onValue, error: reject, complete: resolve });
+  });
+}
+
+async function chat(args: CliArgs, options: ChatStreamOptions): Promise<void> {
+  const messages: ChatMessage[] = [];
+  if (args.system !== undefined) messages.push({ role: 'system', content: args.system });
+  messages.push({ role: 'user', content: args.prompt });
+  const events$ = chatStream$({ model: args.model, messages }, options);
+  if (args.json) {
+    await follow(events$, (event) => out.write(`${JSON.stringify(event)}\n`));
+  } else {
+    await follow(events$.pipe(textOnly()), (text) => out.write(text));
+    out.write('\n');
+  }
+}
+
+const weatherTool: Tool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'The current weather in a city.',
+    parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city' } }, required: ['location'] },
+  },
+};
+
+/** The demo's stand-in for a weather service. */
+function getWeather(location: string): Record<string, unknown> {
+  const known: Record<string, Record<string, unknown>> = {
+    paris: { location: 'Paris', temperature_c: 18, conditions: 'sunny' },
+    tokyo: { location: 'Tokyo', temperature_c: 24, conditions: 'light rain' },
+  };
+  return known[location.toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' };
+}
+
+/** Streams one turn to the terminal: plan, tool calls and text as they arrive. */
+async function turn(request: ChatRequest, options: ChatStreamOptions): Promise<{ response: ChatResponse; citations: Citation[] }> {
+  const events$ = chatStream$(request, options).pipe(share());
+  let response: ChatResponse | undefined;
+  let citations: Citation[] = [];
+  let inPlan = false;
+  let inText = false;
+  type Piece =
+    | { plan: string }
+    | { call: ToolCall }
+    | { text: string }
+    | { citations: Citation[] }
+    | { response: ChatResponse };
+  const pieces$: Observable<Piece> = merge(
+    events$.pipe(toolPlan(), map((plan) => ({ plan }))),
+    events$.pipe(toolCalls(), map((call) => ({ call }))),
+    events$.pipe(textOnly(), map((text) => ({ text }))),
+    events$.pipe(collectCitations(), map((list) => ({ citations: list }))),
+    events$.pipe(accumulateMessage(), last(), map((r) => ({ response: r }))),
+  );
+  await follow(pieces$, (piece) => {
+    if ('plan' in piece) {
+      if (!inPlan) out.write(dim('plan: '));
+      inPlan = true;
+      out.write(dim(piece.plan));
+    } else if ('call' in piece) {
+      if (inPlan) out.write('\n');
+      inPlan = false;
+      out.write(`${cyan('tool call')} ${bold(piece.call.function.name)}(${piece.call.function.arguments})\n`);
+    } else if ('text' in piece) {
+      if (!inText) out.write(`${bold('assistant:')} `);
+      inText = true;
+      out.write(piece.text);
+    } else if ('citations' in piece) {
+      citations = piece.citations;
+    } else {
+      response = piece.response;
+    }
+  });
+  if (inText || inPlan) out.write('\n');
+  return { response: response!, citations };
+}
+
+function describeSource(source: NonNullable<Citation['sources']>[number]): string {
+  if (source.type === 'tool') return `${source.id ?? 'tool'} ${JSON.stringify(source.tool_output ?? {})}`;
+  const doc = source.document ?? {};
+  return `${source.id ?? 'document'}${typeof doc['title'] === 'string' ? ` "${doc['title']}"` : ''}`;
+}
+
+function addUsage(total: Usage, more: Usage | undefined): Usage {
+  const sum = (a?: number, b?: number) => (a ?? 0) + (b ?? 0);
+  return {
+    billed_units: {
+      input_tokens: sum(total.billed_units?.input_tokens, more?.billed_units?.input_tokens),
+      output_tokens: sum(total.billed_units?.output_tokens, more?.billed_units?.output_tokens),
+    },
+    tokens: {
+      input_tokens: sum(total.tokens?.input_tokens, more?.tokens?.input_tokens),
+      output_tokens: sum(total.tokens?.output_tokens, more?.tokens?.output_tokens),
+    },
+  };
+}
+
+async function demo(args: CliArgs, options: ChatStreamOptions): Promise<void> {
+  const question = 'What is the weather in Paris and in Tokyo right now? Which is better for a walk?';
+  const messages: ChatMessage[] = [{ role: 'user', content: question }];
+  out.write(`${bold('you:')} ${question}\n`);
+  let total: Usage = {};
+  let allCitations: Citation[] = [];
+  // A tool-use loop: stream a turn, run the tools it asks for, send the results back.
+  for (let round = 0; round < 4; round++) {
+    const { response, citations } = await turn({ model: args.model, messages, tools: [weatherTool] }, options);
+    total = addUsage(total, response.usage);
+    allCitations = citations;
+    messages.push(response.message);
+    if (response.finish_reason !== 'TOOL_CALL') break;
+    for (const call of response.message.tool_calls ?? []) {
+      const { location } = parseToolCallArguments<{ location?: string }>(call);
+      const result = getWeather(location ?? '');
+      out.write(dim(`ran ${call.function.name}(${location ?? ''}) -> ${JSON.stringify(result)}\n`));
+      messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
+    }
+  }
+  if (allCitations.length > 0) {
+    out.write(`${bold('citations:')}\n`);
+    allCitations.forEach((c, i) => {
+      out.write(`  [${i + 1}] "${c.text ?? ''}" <- ${(c.sources ?? []).map(describeSource).join('; ')}\n`);
+    });
+  }
+  out.write(
+    dim(
+      `usage: ${total.billed_units?.input_tokens ?? 0} input / ${total.billed_units?.output_tokens ?? 0} output tokens billed` +
+        ` (${total.tokens?.input_tokens ?? 0} / ${total.tokens?.output_tokens ?? 0} processed)\n`,
+    ),
+  );
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    err.write(`cohere-rx: ${(e as Error).message}\nTry 'cohere-rx --help'.\n`);
+    return 2;
+  }
+  if (args.command === 'help') {
+    out.write(`${HELP}\n`);
+    return 0;
+  }
+  const key = process.env['CO_API_KEY'] ?? '';
+  const replay = args.replay || (args.command === 'demo' && key === '' && args.baseUrl === undefined);
+  if (!replay && key === '' && args.baseUrl === undefined) {
+    err.write('cohere-rx: CO_API_KEY is not set. Set it, or add --replay to use the built-in replay server.\n');
+    return 1;
+  }
+
+  let server: ReplayServer | undefined;
+  let onInterrupt: (() => void) | undefined;
+  const interrupted = new Promise<number>((resolve) => {
+    onInterrupt = () => {
+      current?.unsubscribe(); // aborts the request: the connection closes
+      resolve(130);
+    };
+    process.once('SIGINT', onInterrupt);
+  });
+  try {
+    if (replay) {
+      server = await startReplayServer({ delayMs: 15, jitterMs: 30 });
+      if (args.command === 'demo') err.write(dim('(no CO_API_KEY: streaming from the built-in replay server)\n'));
+    }
+    const options: ChatStreamOptions = {
+      baseUrl: server?.url ?? args.baseUrl,
+      apiKey: server ? '' : key,
+      clientName: 'cohere-rx-cli',
+    };
+    const work = (args.command === 'chat' ? chat(args, options) : demo(args, options)).then(
+      () => 0,
+      (e: unknown) => {
+        out.write('\n');
+        err.write(`cohere-rx: ${(e as Error).message ?? String(e)}\n`);
+        return 1;
+      },
+    );
+    return await Promise.race([work, interrupted]);
+  } finally {
+    if (onInterrupt) process.removeListener('SIGINT', onInterrupt);
+    await server?.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    err.write(`cohere-rx: ${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
