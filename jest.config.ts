@@ -2,7 +2,8 @@ import type { Config } from 'jest';
 
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/spec'],
+  // docs/examples holds the runnable examples quoted in docs/testing.md.
+  roots: ['<rootDir>/spec', '<rootDir>/docs/examples'],
   testMatch: ['**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],

@@ -242,16 +242,13 @@ export function tokenize(text: string): string[] {
  * `content-end`, `message-end` with usage.
  *
  * ## Example
- * Marble-test your own pipeline.
+ * Feed a pipeline the events of an answer.
  * ```ts
+ * import { textOnly } from 'cohere-rx';
  * import { answerEvents } from 'cohere-rx/testing';
- * import { TestScheduler } from 'rxjs/testing';
+ * import { from, toArray } from 'rxjs';
  *
- * const [s, c, a, b, C, e] = answerEvents('Hi there');
- * testScheduler.run(({ cold, expectObservable }) => {
- *   const events$ = cold('sca-bCe|', { s, c, a, b, C, e });
- *   expectObservable(events$.pipe(textOnly())).toBe('--a-b--|', { a: 'Hi', b: ' there' });
- * });
+ * from(answerEvents('Hi there')).pipe(textOnly(), toArray()).subscribe(console.log); // ['Hi', ' there']
  * ```
  * @param text The answer.
  * @param options `id` of the response and `finishReason`.

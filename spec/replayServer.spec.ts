@@ -1,0 +1,193 @@
+import { lastValueFrom, toArray } from 'rxjs';
+import {
+  chatStream$,
+  CohereApiError,
+  CohereConnectionError,
+  CohereContentTypeError,
+  CohereIncompleteStreamError,
+  CohereParseError,
+  CohereTimeoutError,
+  textOnly,
+  type ChatRequest,
+  type ChatStreamEvent,
+  type ChatStreamOptions,
+} from '../lib';
+import { answerEvents, startReplayServer, type ReplayServer } from '../lib/testing';
+import { builtInTranscripts } from '../lib/testing/transcripts';
+import { collect } from './helpers/collect';
+
+// Every fault the replay server can inject, observed through chatStream$.
+const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
+const textEvents = builtInTranscripts.text
+  .split('\n')
+  .filter((l) => l.startsWith('data: {'))
+  .map((l) => JSON.parse(l.slice(6)) as ChatStreamEvent);
+
+let server: ReplayServer;
+beforeEach(async () => {
+  server = await startReplayServer();
+});
+afterEach(() => server.close());
+
+const run = (options: ChatStreamOptions = {}, req: ChatRequest = request) =>
+  collect(chatStream$(req, { baseUrl: server.url, apiKey: 'k', ...options }));
+
+describe('startReplayServer', () => {
+  it('should stream the text transcript exactly', async () => {
+    const out = await run();
+    expect(out.completed).toBe(true);
+    expect(out.values).toEqual(textEvents);
+  });
+
+  it('should pick a transcript from the request, or from X-Replay-Transcript', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather' } }];
+    await run({}, { ...request, tools });
+    await run({}, { ...request, tools, messages: [...request.messages, { role: 'tool', tool_call_id: 'x', content: '{}' }] });
+    await run({}, { ...request, documents: ['penguins live in Antarctica'] });
+    await run({}, { ...request, thinking: { type: 'enabled' } });
+    await run({ headers: { 'x-replay-transcript': 'rag' } });
+    expect(server.requests.map((r) => r.transcript)).toEqual(['tool-calls', 'tool-answer', 'rag', 'thinking', 'rag']);
+  });
+
+  it('should serve scripted transcripts given as events', async () => {
+    await server.close();
+    server = await startReplayServer({ transcripts: { text: answerEvents('Scripted, just for this test.') } });
+    const text = await lastValueFrom(chatStream$(request, { baseUrl: server.url }).pipe(textOnly(), toArray()));
+    expect(text).toEqual(['Scripted', ',', ' just', ' for', ' this', ' test', '.']);
+  });
+
+  it('should stream the same events when every write is one byte', async () => {
+    await server.close();
+    server = await startReplayServer({ chunking: 1 });
+    const out = await run();
+    expect(out.values).toEqual(textEvents);
+  });
+
+  it('should space events by delayMs', async () => {
+    await server.close();
+    server = await startReplayServer({ delayMs: 5 });
+    const started = Date.now();
+    const out = await run();
+    expect(out.completed).toBe(true);
+    // One frame per event (and one for [DONE]), each 5 ms or more apart: the delay is honoured.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5 * textEvents.length);
+  });
+
+  it('should check the key and answer 401 like Cohere', async () => {
+    await server.close();
+    server = await startReplayServer({ apiKey: 'right' });
+    const out = await run({ apiKey: 'wrong' });
+    expect(out.error).toBeInstanceOf(CohereApiError);
+    expect((out.error as CohereApiError).status).toBe(401);
+    expect((out.error as Error).message).toBe('Cohere API request failed with status 401: invalid api token');
+    expect((await run({ apiKey: 'right' })).completed).toBe(true);
+  });
+
+  it('should reject bad bodies with Cohere-shaped 400s', async () => {
+    const noModel = await run({}, { messages: request.messages } as ChatRequest);
+    expect((noModel.error as CohereApiError).status).toBe(400);
+    expect((noModel.error as Error).message).toContain('invalid request: model is required');
+    const noMessages = await run({}, { ...request, messages: [] });
+    expect((noMessages.error as Error).message).toContain('messages must be a non-empty array');
+    expect((noMessages.error as CohereApiError).body).toMatchObject({ message: 'invalid request: messages must be a non-empty array' });
+  });
+
+  describe('faults', () => {
+    it('status: a 429 with Retry-After is retried, then streams', async () => {
+      server.failNext({ kind: 'status', status: 429, retryAfter: '0' });
+      const out = await run();
+      expect(out.values).toEqual(textEvents);
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it('status: a 500 surfaces as CohereApiError when retries are off', async () => {
+      server.failNext({ kind: 'status', status: 500 });
+      const out = await run({ maxRetries: 0 });
+      expect((out.error as CohereApiError).status).toBe(500);
+      expect((out.error as Error).message).toContain('internal server error');
+    });
+
+    it('reset before headers: a request error, retried when allowed', async () => {
+      server.failNext({ kind: 'reset', at: 'before-headers' });
+      const failed = await run({ maxRetries: 0 });
+      expect(failed.error).toBeInstanceOf(CohereConnectionError);
+      expect((failed.error as CohereConnectionError).phase).toBe('request');
+      server.failNext({ kind: 'reset', at: 'before-headers' });
+      const retried = await run();
+      expect(retried.values).toEqual(textEvents);
+    });
+
+    it('reset after headers: a body error before any event, retried when allowed', async () => {
+      server.failNext({ kind: 'reset', at: 'after-headers' });
+      const failed = await run({ maxRetries: 0 });
+      expect(failed.values).toEqual([]);
+      expect((failed.error as CohereConnectionError).phase).toBe('body');
+      server.failNext({ kind: 'reset', at: 'after-headers' });
+      expect((await run()).values).toEqual(textEvents);
+    });
+
+    it('reset mid-event: the events before it, then CohereConnectionError, never retried', async () => {
+      server.failNext({ kind: 'reset', afterEvents: 5, midEvent: true });
+      const out = await run();
+      expect(out.values).toEqual(textEvents.slice(0, 5));
+      expect(out.error).toBeInstanceOf(CohereConnectionError);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('stall: the idle timeout fires and the connection closes', async () => {
+      server.failNext({ kind: 'stall', afterEvents: 3 });
+      const out = await run({ idleTimeoutMs: 100 });
+      expect(out.values).toEqual(textEvents.slice(0, 3));
+      expect(out.error).toBeInstanceOf(CohereTimeoutError);
+      await server.waitForClientAborts(1);
+      expect(server.activeResponses()).toBe(0);
+    });
+
+    it('truncate: the events so far, then CohereIncompleteStreamError', async () => {
+      server.failNext({ kind: 'truncate', afterEvents: 4 });
+      const out = await run();
+      expect(out.values).toEqual(textEvents.slice(0, 4));
+      expect(out.error).toBeInstanceOf(CohereIncompleteStreamError);
+    });
+
+    it('malformed: the events so far, then CohereParseError quoting the line', async () => {
+      server.failNext({ kind: 'malformed', afterEvents: 2, line: '{"type":"content-delta",' });
+      const out = await run();
+      expect(out.values).toEqual(textEvents.slice(0, 2));
+      expect((out.error as CohereParseError).data).toBe('{"type":"content-delta",');
+    });
+
+    it('html: a 200 that is not an event stream', async () => {
+      server.failNext({ kind: 'html' });
+      const out = await run();
+      expect(out.error).toBeInstanceOf(CohereContentTypeError);
+      expect((out.error as CohereContentTypeError).bodySnippet).toContain('Sign in to continue');
+    });
+  });
+
+  it('should answer CORS preflights and tag responses for pages', async () => {
+    const preflight = await fetch(`${server.url}/v2/chat`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:9', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    const res = await fetch(`${server.url}/v2/chat`, { method: 'POST', body: JSON.stringify({ ...request, stream: true }) });
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    await res.text();
+  });
+
+  it('should report open connections and close them all', async () => {
+    await server.close();
+    server = await startReplayServer({ delayMs: 20 });
+    const sub = chatStream$(request, { baseUrl: server.url }).subscribe();
+    while (server.activeResponses() === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(server.openConnections()).toBe(1);
+    sub.unsubscribe();
+    await server.waitForClientAborts(1);
+    await server.waitForIdle();
+    expect(server.openConnections()).toBe(0);
+    expect(server.activeResponses()).toBe(0);
+  });
+});
