@@ -62,6 +62,11 @@ export interface ReplayServerOptions {
   pick?: ((body: Record<string, unknown>) => string) | undefined;
   /** Allow cross-origin requests from pages (CORS, with preflight). @default true */
   cors?: boolean | undefined;
+  /**
+   * How long an idle keep-alive connection stays open after a response.
+   * @default 5000 (Node's default)
+   */
+  keepAliveTimeoutMs?: number | undefined;
 }
 
 /** One request the server received. */
@@ -259,6 +264,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       handle(req, res, Buffer.concat(chunks).toString('utf8')).catch(() => res.destroy());
     });
   });
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => {
