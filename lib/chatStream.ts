@@ -8,6 +8,7 @@ import { CohereGenerationError } from './errors/CohereGenerationError';
 import { CohereIncompleteStreamError } from './errors/CohereIncompleteStreamError';
 import { CohereParseError } from './errors/CohereParseError';
 import { CohereTimeoutError } from './errors/CohereTimeoutError';
+import { onAbort } from './internal/abortListener';
 import { openByteSource, type ByteSource } from './internal/byteSource';
 import { backoffMs, isRetryableStatus, parseRetryAfter } from './internal/retry';
 import { createScrubber, scrubCause } from './internal/secret';
@@ -158,6 +159,11 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
     };
+    /** (Re)arms the one timer; never after teardown, which may run before `run()` gets here. */
+    const setTimer = (fn: () => void, ms: number): void => {
+      clearTimer();
+      if (!subscriber.closed) timer = setTimeout(fn, ms);
+    };
     const watchIdle = (limitMs: number, phase: 'headers' | 'idle'): void => {
       clearTimer();
       if (!(limitMs > 0 && limitMs < Infinity)) return;
@@ -165,9 +171,9 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       const check = (): void => {
         const silentFor = Date.now() - lastActivity;
         if (silentFor >= limitMs) fail(new CohereTimeoutError(phase, limitMs));
-        else timer = setTimeout(check, limitMs - silentFor);
+        else setTimer(check, limitMs - silentFor);
       };
-      timer = setTimeout(check, limitMs);
+      setTimer(check, limitMs);
     };
 
     const fail = (error: unknown): void => {
@@ -211,8 +217,7 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       subscriber.next(event as ChatStreamEvent);
       if ((event as ChatStreamEvent).type === 'message-end') {
         endEvent = event as MessageEndEvent;
-        clearTimer();
-        timer = setTimeout(finish, DRAIN_MS);
+        setTimer(finish, DRAIN_MS);
       }
     };
 
@@ -333,28 +338,26 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
           source?.cancel();
           source = undefined;
           atEof = true; // the failed attempt's body is released; nothing of it to abort
-          clearTimer();
-          await new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, wait);
-          });
+          await new Promise<void>((resolve) => setTimer(resolve, wait));
           if (subscriber.closed) return;
         }
       }
     };
 
+    let forgetOuterSignal: (() => void) | undefined;
     if (outerSignal) {
       if (outerSignal.aborted) {
         onOuterAbort();
         return;
       }
-      outerSignal.addEventListener('abort', onOuterAbort);
+      forgetOuterSignal = onAbort(outerSignal, onOuterAbort);
     }
 
     run().catch(fail);
 
     return () => {
       clearTimer();
-      outerSignal?.removeEventListener('abort', onOuterAbort);
+      forgetOuterSignal?.();
       if (!atEof) {
         controller.abort();
         source?.cancel();
