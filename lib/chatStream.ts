@@ -94,6 +94,7 @@ const DRAIN_MS = 250;
 /** `{`: every JSON event starts with it, so the `[DONE]` check costs nothing for them. */
 const OPEN_BRACE = 123;
 const CR = 13;
+const STREAM = { stream: true };
 
 /** An attempt that failed in a way worth retrying, if nothing was emitted yet. */
 class Retryable {
@@ -151,10 +152,10 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
 
     // One timer serves every time limit: the header timeout, the idle timeout,
     // the wait between retries and the drain after message-end. A chunk only
-    // stamps `lastActivity`; the timer re-arms itself for the remaining time,
-    // so no timer is created per chunk.
+    // bumps `chunkCount` (no clock read, no timer per chunk); the time limits
+    // look at it every quarter of their length.
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let lastActivity = 0;
+    let chunkCount = 0;
     const clearTimer = (): void => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
@@ -164,16 +165,28 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       clearTimer();
       if (!subscriber.closed) timer = setTimeout(fn, ms);
     };
+    /**
+     * Fails with a timeout once no chunk has arrived for `limitMs`. Checked every
+     * quarter of the limit, it fires after between 1 and 1.25 times the limit
+     * of silence, never sooner.
+     */
     const watchIdle = (limitMs: number, phase: 'headers' | 'idle'): void => {
       clearTimer();
       if (!(limitMs > 0 && limitMs < Infinity)) return;
-      lastActivity = Date.now();
+      const quarter = limitMs / 4;
+      let seen = chunkCount;
+      let quietQuarters = 0;
       const check = (): void => {
-        const silentFor = Date.now() - lastActivity;
-        if (silentFor >= limitMs) fail(new CohereTimeoutError(phase, limitMs));
-        else setTimer(check, limitMs - silentFor);
+        if (chunkCount !== seen) {
+          seen = chunkCount;
+          quietQuarters = 0;
+        } else if (++quietQuarters >= 4) {
+          fail(new CohereTimeoutError(phase, limitMs));
+          return;
+        }
+        setTimer(check, quarter);
       };
-      setTimer(check, limitMs);
+      setTimer(check, quarter);
     };
 
     const fail = (error: unknown): void => {
@@ -203,22 +216,38 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       if (subscriber.closed || endEvent) return; // nothing after unsubscribe or after message-end
       const data = message.data;
       if (data.length > maxBufferSize) throw tooLarge();
-      if (data.charCodeAt(0) !== OPEN_BRACE && data.trim() === '[DONE]') return;
-      let event: unknown;
+      let event: ChatStreamEvent;
+      if (data.charCodeAt(0) === OPEN_BRACE) {
+        // Every real event: JSON text that starts with `{` parses to an object or throws.
+        try {
+          event = JSON.parse(data) as ChatStreamEvent;
+        } catch (cause) {
+          throw new CohereParseError('invalid-json', scrub(data), { cause });
+        }
+      } else {
+        if (data.trim() === '[DONE]') return;
+        event = parseOther(data);
+      }
+      emitted++;
+      subscriber.next(event);
+      if (event.type === 'message-end') {
+        endEvent = event;
+        setTimer(finish, DRAIN_MS);
+      }
+    };
+
+    /** Data that does not start with `{`: JSON with leading spaces, or not an event at all. */
+    const parseOther = (data: string): ChatStreamEvent => {
+      let value: unknown;
       try {
-        event = JSON.parse(data);
+        value = JSON.parse(data);
       } catch (cause) {
         throw new CohereParseError('invalid-json', scrub(data), { cause });
       }
-      if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw new CohereParseError('not-an-object', scrub(data));
       }
-      emitted++;
-      subscriber.next(event as ChatStreamEvent);
-      if ((event as ChatStreamEvent).type === 'message-end') {
-        endEvent = event as MessageEndEvent;
-        setTimer(finish, DRAIN_MS);
-      }
+      return value as ChatStreamEvent;
     };
 
     const tooLarge = (): CohereParseError =>
@@ -250,9 +279,9 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
         }
         if (subscriber.closed) return;
         if (chunk.done) break;
-        lastActivity = Date.now();
+        chunkCount++;
         const value = chunk.value;
-        text = typeof value === 'string' ? value : decoder.decode(value, { stream: true });
+        text = typeof value === 'string' ? value : decoder.decode(value, STREAM);
         parser.feed(text);
         if (subscriber.closed) return;
       }

@@ -49,6 +49,10 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
       let response: ChatResponse = { id, message };
 
       const rebuildMessage = (): void => {
+        if (plan === '' && calls.length === 0 && citations.length === 0) {
+          message = { role: 'assistant', content }; // a plain answer: one object shape
+          return;
+        }
         message = { role: 'assistant', content };
         if (plan !== '') message.tool_plan = plan;
         if (calls.length > 0) message.tool_calls = calls;
@@ -104,16 +108,24 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
             }
             case 'content-delta': {
               const piece = event.delta?.message?.content;
+              if (!piece) return;
               const index = event.index ?? 0;
               const at = positionOf(contentIndexes, index);
               const current = at >= 0 ? content[at] : undefined;
-              if (current?.type === 'thinking' || (!current && typeof piece?.thinking === 'string')) {
-                if (!piece?.thinking) return;
-                putBlock(index, { type: 'thinking', thinking: ((current as ThinkingContent | undefined)?.thinking ?? '') + piece.thinking });
+              let block: Block;
+              if (current?.type === 'thinking' || (!current && typeof piece.thinking === 'string')) {
+                if (!piece.thinking) return;
+                block = { type: 'thinking', thinking: ((current as ThinkingContent | undefined)?.thinking ?? '') + piece.thinking };
               } else {
-                if (!piece?.text) return;
-                putBlock(index, { type: 'text', text: ((current as TextContent | undefined)?.text ?? '') + piece.text });
+                if (!piece.text) return;
+                block = { type: 'text', text: ((current as TextContent | undefined)?.text ?? '') + piece.text };
               }
+              // The hot path: a delta to a block that exists. Appending is O(1) (V8 joins
+              // strings lazily); only the few-element content array is copied.
+              if (at >= 0) {
+                content = content.slice();
+                content[at] = block;
+              } else putBlock(index, block);
               break;
             }
             case 'tool-plan-delta': {
