@@ -402,7 +402,11 @@ function readEnvApiKey(): string | undefined {
 
 async function defaultFetch(): Promise<FetchLike> {
   if (typeof globalThis.fetch === 'function') return globalThis.fetch.bind(globalThis) as FetchLike;
-  const mod = (await import('cross-fetch')) as unknown as { default?: FetchLike; fetch?: FetchLike };
+  // Only a runtime without a global fetch (Node < 18) gets here. The specifier is
+  // not a literal, so browser bundlers (where fetch always exists) leave
+  // cross-fetch out instead of shipping it, or warning that it is CommonJS.
+  const specifier = 'cross-fetch';
+  const mod = (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as { default?: FetchLike; fetch?: FetchLike };
   const crossFetch = mod.default ?? mod.fetch;
   if (!crossFetch) throw new Error('No fetch available: pass options.fetch');
   return crossFetch;

@@ -10,7 +10,7 @@ import { textTurn, toSse } from './helpers/sse';
 // project and uses it from both module systems, over real HTTP.
 const root = resolve(__dirname, '..');
 let dir = '';
-let server: Loopback;
+let server: Loopback & { userAgents: string[] };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cohere-rx-pack-'));
@@ -22,10 +22,15 @@ beforeAll(async () => {
     cwd: dir,
     stdio: 'pipe',
   });
-  server = await startLoopback((_req, res) => {
-    res.writeHead(200, sseHeaders);
-    res.end(toSse(textTurn));
-  });
+  const userAgents: string[] = [];
+  server = Object.assign(
+    await startLoopback((req, res) => {
+      userAgents.push(String(req.headers['user-agent']));
+      res.writeHead(200, sseHeaders);
+      res.end(toSse(textTurn));
+    }),
+    { userAgents },
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -59,6 +64,15 @@ describe('the packed package', () => {
 
   it('should work with require from CommonJS', async () => {
     expect(await run('cjs.cjs', script(`const cohere = require('cohere-rx'); const rxjs = require('rxjs');`))).toEqual(expected);
+  });
+
+  // A runtime without a global fetch (Node < 18) falls back to cross-fetch: loaded
+  // at run time only, so browser bundles never include it.
+  it('should fall back to cross-fetch without a global fetch, from ESM and from CommonJS', async () => {
+    const noFetch = 'delete globalThis.fetch;\n';
+    expect(await run('esm-nofetch.mjs', script(`import * as cohere from 'cohere-rx'; import * as rxjs from 'rxjs'; ${noFetch}`))).toEqual(expected);
+    expect(await run('cjs-nofetch.cjs', script(`const cohere = require('cohere-rx'); const rxjs = require('rxjs'); ${noFetch}`))).toEqual(expected);
+    expect(server.userAgents.filter((ua) => /node-fetch/.test(ua))).toHaveLength(2);
   });
 
   it('should ship only dist and package metadata', () => {
