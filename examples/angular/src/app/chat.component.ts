@@ -1,0 +1,137 @@
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
+import { isCohereError, type Citation } from 'cohere-rx';
+import { Subject, catchError, concat, map, of, scan, switchMap, type Observable } from 'rxjs';
+import { ChatService, type ChatView } from './chat.service';
+
+type Status = 'idle' | 'streaming' | 'done' | 'stopped' | 'error';
+type Command = { kind: 'ask'; prompt: string } | { kind: 'stop' };
+type Update = { view: ChatView } | { status: Status; error?: string };
+interface UiState {
+  status: Status;
+  view: ChatView | null;
+  error: string | null;
+}
+
+const initial: UiState = { status: 'idle', view: null, error: null };
+
+function reduce(state: UiState, update: Update): UiState {
+  if ('view' in update) return { ...state, view: update.view };
+  if (update.status === 'streaming') return { status: 'streaming', view: null, error: null }; // a new question
+  return { ...state, status: update.status, error: update.error ?? null };
+}
+
+function describe(source: NonNullable<Citation['sources']>[number]): string {
+  if (source.type === 'tool') return `${source.id ?? 'tool'}: ${JSON.stringify(source.tool_output ?? {})}`;
+  const title = source.document?.['title'];
+  return `${source.id ?? 'document'}${typeof title === 'string' ? `: ${title}` : ''}`;
+}
+
+/** Cuts the text into plain and cited segments; a cited one carries its sources. */
+function segmentsOf(text: string, citations: Citation[]): { text: string; source?: string }[] {
+  const out: { text: string; source?: string }[] = [];
+  let at = 0;
+  const spans = citations.filter((c) => typeof c.start === 'number' && typeof c.end === 'number').sort((a, b) => a.start! - b.start!);
+  for (const c of spans) {
+    if (c.start! < at || c.end! > text.length) continue;
+    if (c.start! > at) out.push({ text: text.slice(at, c.start) });
+    out.push({ text: text.slice(c.start, c.end), source: (c.sources ?? []).map(describe).join(' · ') });
+    at = c.end!;
+  }
+  if (at < text.length) out.push({ text: text.slice(at) });
+  return out;
+}
+
+@Component({
+  selector: 'app-chat',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <main>
+      <h1>cohere-rx <small>streaming in Angular</small></h1>
+      <form id="ask" (submit)="$event.preventDefault(); ask(prompt.value)">
+        <input #prompt id="prompt" autocomplete="off" value="What is the weather in Paris and in Tokyo right now? Which is better for a walk?" />
+        <button id="send" type="submit" [disabled]="state().status === 'streaming'">Send</button>
+        <button id="stop" type="button" [disabled]="state().status !== 'streaming'" (click)="stop()">Stop</button>
+      </form>
+      @if (state().error; as error) {
+        <p id="error" class="error" role="alert">{{ error }}</p>
+      }
+      <p id="status" class="status">{{ state().status }}</p>
+      @if (plan(); as plan) {
+        <section><h2>Plan</h2><p id="plan" class="plan">{{ plan }}</p></section>
+      }
+      @if (toolCalls().length > 0) {
+        <section>
+          <h2>Tool calls</h2>
+          <ul id="tool-calls">
+            @for (call of toolCalls(); track call.id) {
+              <li>{{ call.function.name }}({{ call.function.arguments }})</li>
+            }
+          </ul>
+        </section>
+      }
+      <section>
+        <h2>Answer</h2>
+        <p id="answer" class="answer">@for (segment of segments(); track $index) {@if (segment.source !== undefined) {<mark class="cite" tabindex="0">{{ segment.text }}<span class="source">{{ segment.source }}</span></mark>} @else {<span>{{ segment.text }}</span>}}</p>
+      </section>
+      @if (usage(); as usage) {
+        <p id="usage" class="usage">{{ usage }}</p>
+      }
+    </main>
+  `,
+})
+export class ChatComponent {
+  private readonly chat = inject(ChatService);
+  private readonly commands = new Subject<Command>();
+
+  /**
+   * The whole UI state as a signal. switchMap makes a new question, or Stop,
+   * unsubscribe the stream in flight (which aborts its request);
+   * takeUntilDestroyed does the same when the component goes away.
+   */
+  readonly state = toSignal(
+    this.commands.pipe(
+      switchMap((command): Observable<Update> =>
+        command.kind === 'stop'
+          ? of({ status: 'stopped' as const })
+          : concat(
+              of({ status: 'streaming' as const }),
+              this.chat.ask(command.prompt).pipe(map((view) => ({ view }))),
+              of({ status: 'done' as const }),
+            ).pipe(
+              catchError((err: unknown) =>
+                of({ status: 'error' as const, error: isCohereError(err) ? err.message : `Unexpected error: ${String(err)}` }),
+              ),
+            ),
+      ),
+      scan(reduce, initial),
+      takeUntilDestroyed(),
+    ),
+    { initialValue: initial },
+  );
+
+  // Snapshots from accumulateMessage() keep the identity of what did not
+  // change, so these only recompute (and re-render) when their part changed.
+  private readonly response = computed(() => this.state().view?.response);
+  readonly plan = computed(() => this.response()?.message.tool_plan ?? '');
+  readonly toolCalls = computed(() => this.state().view?.toolCalls ?? []);
+  readonly segments = computed(() => {
+    const message = this.response()?.message;
+    const text = (message?.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
+    return segmentsOf(text, message?.citations ?? []);
+  });
+  readonly usage = computed(() => {
+    const r = this.response();
+    if (!r?.usage || r.finish_reason === 'TOOL_CALL') return '';
+    const billed = r.usage.billed_units ?? {};
+    return `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${r.finish_reason}`;
+  });
+
+  ask(prompt: string): void {
+    this.commands.next({ kind: 'ask', prompt });
+  }
+
+  stop(): void {
+    this.commands.next({ kind: 'stop' });
+  }
+}
