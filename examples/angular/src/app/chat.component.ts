@@ -113,7 +113,7 @@ export class ChatComponent {
   // Snapshots from accumulateMessage() keep the identity of what did not
   // change, so these only recompute (and re-render) when their part changed.
   private readonly response = computed(() => this.state().view?.response);
-  readonly plan = computed(() => this.response()?.message.tool_plan ?? '');
+  readonly plan = computed(() => this.state().view?.plan ?? '');
   readonly toolCalls = computed(() => this.state().view?.toolCalls ?? []);
   readonly segments = computed(() => {
     const message = this.response()?.message;

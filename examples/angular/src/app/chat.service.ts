@@ -13,9 +13,10 @@ import { EMPTY, connect, last, map, merge, mergeMap, type Observable } from 'rxj
 /** Where the app's backend proxies Cohere's `/v2/chat` (it adds the API key). */
 export const CHAT_API_URL = new InjectionToken<string>('CHAT_API_URL', { factory: () => '/api/cohere' });
 
-/** What the component shows: the latest snapshot and every tool call so far. */
+/** What the component shows: the latest snapshot, and the plan and tool calls of every turn so far. */
 export interface ChatView {
   response: ChatResponse;
+  plan: string;
   toolCalls: ToolCall[];
 }
 
@@ -38,16 +39,22 @@ export class ChatService {
    * Unsubscribing at any point aborts the request in flight.
    */
   ask(prompt: string): Observable<ChatView> {
-    return this.conversation([{ role: 'user', content: prompt }], []);
+    return this.conversation([{ role: 'user', content: prompt }], '', []);
   }
 
-  private conversation(messages: ChatMessage[], callsSoFar: ToolCall[]): Observable<ChatView> {
+  private conversation(messages: ChatMessage[], planSoFar: string, callsSoFar: ToolCall[]): Observable<ChatView> {
     // apiKey '' : the browser holds no key; the backend at baseUrl adds it.
     return chatStream$({ model: 'command-a-03-2025', messages, tools: [weatherTool] }, { baseUrl: this.baseUrl, apiKey: '' }).pipe(
       accumulateMessage(),
       connect((snapshots$) =>
         merge(
-          snapshots$.pipe(map((response) => ({ response, toolCalls: [...callsSoFar, ...(response.message.tool_calls ?? [])] }))),
+          snapshots$.pipe(
+            map((response) => ({
+              response,
+              plan: response.message.tool_plan ?? planSoFar,
+              toolCalls: [...callsSoFar, ...(response.message.tool_calls ?? [])],
+            })),
+          ),
           snapshots$.pipe(
             last(),
             mergeMap((final) => {
@@ -58,7 +65,7 @@ export class ChatService {
                 tool_call_id: call.id,
                 content: JSON.stringify(getWeather(parseToolCallArguments<{ location?: string }>(call).location ?? '')),
               }));
-              return this.conversation([...messages, final.message, ...results], [...callsSoFar, ...calls]);
+              return this.conversation([...messages, final.message, ...results], final.message.tool_plan ?? planSoFar, [...callsSoFar, ...calls]);
             }),
           ),
         ),
