@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { builtInTranscripts } from '../lib/testing/transcripts';
-import { startReplayServer, type ReplayServer } from '../lib/testing';
+import { startReplayServer, type BuiltInTranscript, type ReplayServer } from '../lib/testing';
+import { transcriptEvents, transcriptText } from './helpers/transcripts';
 
 // The CLI as users run it: a child process (the build from `pretest`) against a replay server.
 const cli = resolve(__dirname, '..', 'dist', 'cli.js');
@@ -29,15 +29,7 @@ function runCli(args: string[], env: Record<string, string> = {}, onStdout?: (te
   });
 }
 
-/** The answer text and the events of a built-in transcript, read from its SSE. */
-function transcript(name: keyof typeof builtInTranscripts) {
-  const events = builtInTranscripts[name]
-    .split('\n')
-    .filter((l) => l.startsWith('data: {'))
-    .map((l) => JSON.parse(l.slice(6)) as { type: string; delta?: { message?: { content?: { text?: string } } } });
-  const text = events.map((e) => (e.type === 'content-delta' ? e.delta?.message?.content?.text ?? '' : '')).join('');
-  return { events, text };
-}
+const transcript = (name: BuiltInTranscript) => ({ events: transcriptEvents(name), text: transcriptText(name) });
 
 let server: ReplayServer;
 beforeEach(async () => {

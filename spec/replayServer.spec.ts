@@ -9,19 +9,15 @@ import {
   CohereTimeoutError,
   textOnly,
   type ChatRequest,
-  type ChatStreamEvent,
   type ChatStreamOptions,
 } from '../lib';
 import { answerEvents, startReplayServer, type ReplayServer } from '../lib/testing';
-import { builtInTranscripts } from '../lib/testing/transcripts';
+import { transcriptEvents } from './helpers/transcripts';
 import { collect } from './helpers/collect';
 
 // Every fault the replay server can inject, observed through chatStream$.
 const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
-const textEvents = builtInTranscripts.text
-  .split('\n')
-  .filter((l) => l.startsWith('data: {'))
-  .map((l) => JSON.parse(l.slice(6)) as ChatStreamEvent);
+const textEvents = transcriptEvents('text');
 
 let server: ReplayServer;
 beforeEach(async () => {

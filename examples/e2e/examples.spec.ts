@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startReplayServer, type ReplayServer } from '../../lib/testing';
-import { builtInTranscripts } from '../../lib/testing/transcripts';
+import { transcriptText } from '../../spec/helpers/transcripts';
 
 // Both examples in headless Chromium, built from the packed package
 // (examples/e2e/prepare.mjs), streaming from the replay server on another
@@ -16,11 +16,7 @@ const apps = [
 ];
 
 /** The answer of the tool-answer transcript: what both apps must end up showing. */
-const finalAnswer = builtInTranscripts['tool-answer']
-  .split('\n')
-  .filter((l) => l.startsWith('data: {"type":"content-delta"'))
-  .map((l) => (JSON.parse(l.slice(6)) as { delta: { message: { content: { text: string } } } }).delta.message.content.text)
-  .join('');
+const finalAnswer = transcriptText('tool-answer');
 
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
 

@@ -10,7 +10,6 @@ import {
   textOnly,
   toolCalls,
   toolPlan,
-  usage,
   type ChatMessage,
   type ChatRequest,
   type ChatResponse,

@@ -39,23 +39,18 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
   return (source) =>
     new Observable<ChatResponse>((subscriber) => {
       let id = '';
-      let content: Block[] = [];
-      let contentIndexes: number[] = []; // the wire `index` of each block, ascending
+      let blocks: Placed<Block> = { items: [], indexes: [] };
       let plan = '';
-      let calls: ToolCall[] = [];
-      let callIndexes: number[] = [];
+      let calls: Placed<ToolCall> = { items: [], indexes: [] };
       let citations: Citation[] = [];
-      let message: ChatResponseMessage = { role: 'assistant', content };
+      let message: ChatResponseMessage = { role: 'assistant', content: blocks.items };
       let response: ChatResponse = { id, message };
 
       const rebuildMessage = (): void => {
-        if (plan === '' && calls.length === 0 && citations.length === 0) {
-          message = { role: 'assistant', content }; // a plain answer: one object shape
-          return;
-        }
-        message = { role: 'assistant', content };
+        message = { role: 'assistant', content: blocks.items };
+        if (plan === '' && calls.items.length === 0 && citations.length === 0) return; // a plain answer: one object shape
         if (plan !== '') message.tool_plan = plan;
-        if (calls.length > 0) message.tool_calls = calls;
+        if (calls.items.length > 0) message.tool_calls = calls.items;
         if (citations.length > 0) message.citations = citations;
       };
       const emit = (): void => {
@@ -64,30 +59,6 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
         if (response.usage !== undefined) next.usage = response.usage;
         response = next;
         subscriber.next(response);
-      };
-
-      /** Replaces the block at wire `index`, or inserts it in index order. */
-      const putBlock = (index: number, block: Block): void => {
-        const at = positionOf(contentIndexes, index);
-        content = content.slice();
-        if (at >= 0) content[at] = block;
-        else {
-          const insertAt = ~at;
-          content.splice(insertAt, 0, block);
-          contentIndexes = contentIndexes.slice();
-          contentIndexes.splice(insertAt, 0, index);
-        }
-      };
-      const putCall = (index: number, call: ToolCall): void => {
-        const at = positionOf(callIndexes, index);
-        calls = calls.slice();
-        if (at >= 0) calls[at] = call;
-        else {
-          const insertAt = ~at;
-          calls.splice(insertAt, 0, call);
-          callIndexes = callIndexes.slice();
-          callIndexes.splice(insertAt, 0, index);
-        }
       };
 
       return source.subscribe({
@@ -103,15 +74,14 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
                 start?.type === 'thinking'
                   ? { type: 'thinking', thinking: start.thinking ?? '' }
                   : { type: 'text', text: start?.text ?? '' };
-              putBlock(event.index ?? 0, block);
+              blocks = put(blocks, event.index ?? 0, block);
               break;
             }
             case 'content-delta': {
               const piece = event.delta?.message?.content;
               if (!piece) return;
               const index = event.index ?? 0;
-              const at = positionOf(contentIndexes, index);
-              const current = at >= 0 ? content[at] : undefined;
+              const current = find(blocks, index);
               let block: Block;
               if (current?.type === 'thinking' || (!current && typeof piece.thinking === 'string')) {
                 if (!piece.thinking) return;
@@ -120,12 +90,9 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
                 if (!piece.text) return;
                 block = { type: 'text', text: ((current as TextContent | undefined)?.text ?? '') + piece.text };
               }
-              // The hot path: a delta to a block that exists. Appending is O(1) (V8 joins
-              // strings lazily); only the few-element content array is copied.
-              if (at >= 0) {
-                content = content.slice();
-                content[at] = block;
-              } else putBlock(index, block);
+              // Appending is O(1) (V8 joins strings lazily); only the few-element
+              // content array is copied, so the cost does not grow with the answer.
+              blocks = put(blocks, index, block);
               break;
             }
             case 'tool-plan-delta': {
@@ -136,7 +103,7 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
             }
             case 'tool-call-start': {
               const start = event.delta?.message?.tool_calls;
-              putCall(event.index ?? 0, {
+              calls = put(calls, event.index ?? 0, {
                 id: start?.id ?? '',
                 type: 'function',
                 function: { name: start?.function?.name ?? '', arguments: start?.function?.arguments ?? '' },
@@ -147,17 +114,16 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
               const piece = event.delta?.message?.tool_calls?.function?.arguments;
               if (!piece) return;
               const index = event.index ?? 0;
-              const current = calls[positionOf(callIndexes, index)];
-              const base = current ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
-              putCall(index, { ...base, function: { ...base.function, arguments: base.function.arguments + piece } });
+              const base = find(calls, index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
+              calls = put(calls, index, { ...base, function: { ...base.function, arguments: base.function.arguments + piece } });
               break;
             }
             case 'tool-call-end': {
               // A tool without parameters streams no arguments: '' means {}.
               const index = event.index ?? 0;
-              const current = calls[positionOf(callIndexes, index)];
+              const current = find(calls, index);
               if (!current || current.function.arguments !== '') return;
-              putCall(index, { ...current, function: { ...current.function, arguments: '{}' } });
+              calls = put(calls, index, { ...current, function: { ...current.function, arguments: '{}' } });
               break;
             }
             case 'citation-start': {
@@ -186,6 +152,36 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
         complete: () => subscriber.complete(),
       });
     });
+}
+
+/**
+ * Content blocks or tool calls in the order of their wire `index` (which may
+ * be sparse). Never changed in place: `put` returns a new one, whose `items`
+ * array is new, so each snapshot keeps the array it was given.
+ */
+interface Placed<T> {
+  readonly items: T[];
+  readonly indexes: number[]; // ascending, one per item
+}
+
+/** The item at wire `index`, if there is one. */
+function find<T>(list: Placed<T>, index: number): T | undefined {
+  const at = positionOf(list.indexes, index);
+  return at >= 0 ? list.items[at] : undefined;
+}
+
+/** A copy of `list` with `item` at wire `index`, replacing or inserting in order. */
+function put<T>(list: Placed<T>, index: number, item: T): Placed<T> {
+  const at = positionOf(list.indexes, index);
+  const items = list.items.slice();
+  if (at >= 0) {
+    items[at] = item;
+    return { items, indexes: list.indexes };
+  }
+  items.splice(~at, 0, item);
+  const indexes = list.indexes.slice();
+  indexes.splice(~at, 0, index);
+  return { items, indexes };
 }
 
 /**

@@ -1,5 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { ChatStreamEvent } from '../types/events';
+import { pieces } from './pieces';
 
 /**
  * Emits each piece of answer text as a `string`.
@@ -25,16 +26,5 @@ import type { ChatStreamEvent } from '../types/events';
  * @returns An operator from chat events to answer-text pieces.
  */
 export function textOnly(): OperatorFunction<ChatStreamEvent, string> {
-  return (source) =>
-    new Observable<string>((subscriber) =>
-      source.subscribe({
-        next: (event) => {
-          if (event.type !== 'content-delta') return;
-          const text = event.delta?.message?.content?.text;
-          if (typeof text === 'string' && text !== '') subscriber.next(text);
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return pieces((event) => (event.type === 'content-delta' ? event.delta?.message?.content?.text : undefined));
 }

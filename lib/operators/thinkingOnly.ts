@@ -1,5 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { ChatStreamEvent } from '../types/events';
+import { pieces } from './pieces';
 
 /**
  * Emits each piece of a reasoning model's thinking as a `string`.
@@ -25,16 +26,5 @@ import type { ChatStreamEvent } from '../types/events';
  * @returns An operator from chat events to thinking pieces.
  */
 export function thinkingOnly(): OperatorFunction<ChatStreamEvent, string> {
-  return (source) =>
-    new Observable<string>((subscriber) =>
-      source.subscribe({
-        next: (event) => {
-          if (event.type !== 'content-delta') return;
-          const thinking = event.delta?.message?.content?.thinking;
-          if (typeof thinking === 'string' && thinking !== '') subscriber.next(thinking);
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return pieces((event) => (event.type === 'content-delta' ? event.delta?.message?.content?.thinking : undefined));
 }

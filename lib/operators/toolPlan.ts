@@ -1,5 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { ChatStreamEvent } from '../types/events';
+import { pieces } from './pieces';
 
 /**
  * Emits each piece of the model's tool plan as a `string`.
@@ -24,16 +25,5 @@ import type { ChatStreamEvent } from '../types/events';
  * @returns An operator from chat events to tool-plan pieces.
  */
 export function toolPlan(): OperatorFunction<ChatStreamEvent, string> {
-  return (source) =>
-    new Observable<string>((subscriber) =>
-      source.subscribe({
-        next: (event) => {
-          if (event.type !== 'tool-plan-delta') return;
-          const piece = event.delta?.message?.tool_plan;
-          if (typeof piece === 'string' && piece !== '') subscriber.next(piece);
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return pieces((event) => (event.type === 'tool-plan-delta' ? event.delta?.message?.tool_plan : undefined));
 }

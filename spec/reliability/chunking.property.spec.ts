@@ -19,7 +19,6 @@ const RUNS = Number(process.env['FC_RUNS'] ?? 500);
 
 const text = fc.string({ unit: 'binary', maxLength: 12 });
 const index = fc.nat({ max: 4 });
-const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const json = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 const source = fc.oneof(
   fc.record({ type: fc.constant('document'), id: text, document: fc.dictionary(text, text, { maxKeys: 2 }) }),

@@ -13,7 +13,7 @@ import {
   type ChatStreamOptions,
 } from '../../lib';
 import { answerEvents, startReplayServer, type ReplayFault, type ReplayServer } from '../../lib/testing';
-import { builtInTranscripts } from '../../lib/testing/transcripts';
+import { transcriptEvents } from '../helpers/transcripts';
 import { collect, type Outcome } from '../helpers/collect';
 import { sleep, sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { toSse } from '../helpers/sse';
@@ -22,10 +22,7 @@ import { toSse } from '../helpers/sse';
 // events delivered so far, then which typed error; or the retried success with
 // no duplicated events.
 const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
-const textEvents = builtInTranscripts.text
-  .split('\n')
-  .filter((l) => l.startsWith('data: {'))
-  .map((l) => JSON.parse(l.slice(6)) as ChatStreamEvent);
+const textEvents = transcriptEvents('text');
 
 describe('faults over loopback (replay server)', () => {
   let server: ReplayServer;

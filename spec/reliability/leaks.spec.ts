@@ -4,14 +4,10 @@ import { resolve } from 'node:path';
 import { lastValueFrom, scan, toArray } from 'rxjs';
 import { chatStream$, textOnly, type ChatRequest } from '../../lib';
 import { startReplayServer } from '../../lib/testing';
-import { builtInTranscripts } from '../../lib/testing/transcripts';
+import { transcriptText } from '../helpers/transcripts';
 
 const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
-const answer = builtInTranscripts.text
-  .split('\n')
-  .filter((l) => l.startsWith('data: {"type":"content-delta"'))
-  .map((l) => (JSON.parse(l.slice(6)) as { delta: { message: { content: { text: string } } } }).delta.message.content.text)
-  .join('');
+const answer = transcriptText('text');
 
 /** A small deterministic generator, so that the "random moments" are the same on every run. */
 function lcg(seed: number): () => number {
