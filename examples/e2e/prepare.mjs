@@ -1,7 +1,7 @@
 // Prepares the end-to-end run: packs cohere-rx as npm would publish it, installs
 // that tarball into both examples (as a user would), and builds them: the page
-// with esbuild, the Angular app with the Angular CLI. Needs /usr/bin/chromium
-// (.ci/run installs Debian's package when it is missing).
+// with esbuild, the Angular app with the Angular CLI. Installs Debian's
+// chromium first when /usr/bin/chromium is missing (as root, as CI runs).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,13 +10,23 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = (cmd, args, cwd) => {
   const started = Date.now();
-  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NG_CLI_ANALYTICS: 'false' } });
+  execFileSync(cmd, args, {
+    cwd,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NG_CLI_ANALYTICS: 'false', DEBIAN_FRONTEND: 'noninteractive' },
+  });
   console.log(`  ${[cmd, ...args].join(' ')} (${cwd.slice(root.length) || '.'}): ${((Date.now() - started) / 1000).toFixed(1)} s`);
 };
 
+// Browsers cannot be downloaded here (no `playwright install`): Debian's Chromium it is.
 if (!existsSync('/usr/bin/chromium')) {
-  console.error('e2e: /usr/bin/chromium is missing. Install it with: apt-get install -y chromium');
-  process.exit(1);
+  if (process.getuid?.() !== 0) {
+    console.error('e2e: /usr/bin/chromium is missing. Install it with: sudo apt-get install -y chromium');
+    process.exit(1);
+  }
+  console.log('e2e: installing Debian\'s chromium');
+  run('apt-get', ['update', '-qq'], root);
+  run('apt-get', ['install', '-y', '-qq', 'chromium'], root);
 }
 
 const pack = join(root, '.pack');
