@@ -70,3 +70,8 @@ export { collectCitations } from './operators/collectCitations';
 export { toolCalls } from './operators/toolCalls';
 export { parseToolCallArguments } from './parseToolCallArguments';
 export { usage } from './operators/usage';
+
+// Deliberately not exported:
+// export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own
+// export { hasErrorName } from './errors/CohereError'; // internal; use the is…Error guards
+// The replay server and event builders live in the `cohere-rx/testing` entry point, so apps never bundle them.
