@@ -112,7 +112,7 @@ const chunksByEvent = eventChunks(N);
 const EVENTS = chunksByEvent.length - 1; // the [DONE] frame is not an event
 const chars = answerText(N).length;
 const chunks16k = rechunk(chunksByEvent, 16 * 1024);
-const rounds = QUICK ? 3 : 11;
+const rounds = QUICK ? 3 : 21;
 log(`# cohere-rx benchmarks (node ${process.version}, ${EVENTS} events per transcript, medians of ${rounds - 1} interleaved rounds)\n`);
 log('## 1. Parse throughput: 100 000 text deltas from memory');
 const throughput = {};
