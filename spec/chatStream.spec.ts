@@ -440,7 +440,8 @@ describe('chatStream$', () => {
         }
         res.end();
       });
-      const out = await collect(chatStream$(request, opts(s, { idleTimeoutMs: 150 })));
+      // The whole stream (8 × 60 ms) outlasts the limit: only the bytes resetting it let it finish.
+      const out = await collect(chatStream$(request, opts(s, { idleTimeoutMs: 400 })));
       expect(out.completed).toBe(true);
       expect(out.values).toEqual(textTurn);
     });

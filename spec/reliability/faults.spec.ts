@@ -165,7 +165,8 @@ describe('faults over loopback (hand-made HTTP)', () => {
       }
       res.end();
     });
-    const out = await run(s.url, { idleTimeoutMs: 250 });
+    // The drip lasts well over the limit (hundreds of bytes × 2 ms): each byte resets it.
+    const out = await run(s.url, { idleTimeoutMs: 1000 });
     expect(out.values).toEqual(events);
     expect(out.completed).toBe(true);
   });
