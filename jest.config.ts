@@ -6,7 +6,7 @@ const config: Config = {
   roots: ['<rootDir>/spec', '<rootDir>/docs/examples'],
   testMatch: ['**/*.spec.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'spec/tsconfig.json', diagnostics: { warnOnly: false } }],
     '^.+\\.sse$': '<rootDir>/spec/helpers/textTransform.cjs',
   },
   // The testing entry point imports the core by its package name, as users do.

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ChatStreamEvent } from 'cohere-rx';
 import { builtInTranscripts, type BuiltInTranscript } from './transcripts';
@@ -144,6 +144,7 @@ const CORS_HEADERS = {
  * @returns The running server.
  */
 export async function startReplayServer(options: ReplayServerOptions = {}): Promise<ReplayServer> {
+  const { createServer } = await loadHttp();
   const transcripts = new Map<string, string[]>();
   for (const [name, text] of Object.entries(builtInTranscripts)) transcripts.set(name, splitFrames(text));
   for (const [name, value] of Object.entries(options.transcripts ?? {})) {
@@ -300,6 +301,17 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/**
+ * Loads `node:http` when a server starts, not when `cohere-rx/testing` is
+ * imported: the event builders of the same entry point then work in browser
+ * test runners (Karma, Vitest in a browser), and bundlers leave `node:http` out
+ * because the specifier is not a literal.
+ */
+async function loadHttp(): Promise<typeof import('node:http')> {
+  const specifier = 'node:http';
+  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as typeof import('node:http');
 }
 
 function defaultPick(body: Record<string, unknown>): BuiltInTranscript {
