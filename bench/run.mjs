@@ -218,6 +218,7 @@ log('\n## 4. Loopback end to end: 500 concurrent streams against the replay serv
 const STREAMS = QUICK ? 100 : 500;
 const DELTAS = 400;
 const server = spawn(process.execPath, [join(here, 'server.mjs'), String(DELTAS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+process.once('exit', () => server.kill()); // also when the bench fails half-way
 const url = await new Promise((resolve, reject) => {
   server.stdout.once('data', (d) => resolve(String(d).trim()));
   server.once('exit', (code) => reject(new Error(`replay server exited (${code})`)));
