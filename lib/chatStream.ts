@@ -327,8 +327,7 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       }
       const contentType = response.headers.get('content-type') ?? '';
       if (!/^\s*text\/event-stream\b/i.test(contentType)) {
-        const text = scrub(await readText(response)).trim();
-        throw new CohereContentTypeError(response.status, contentType, text.length > 200 ? `${text.slice(0, 200)}…` : text);
+        throw new CohereContentTypeError(response.status, contentType, scrub(await readText(response)));
       }
       source = openByteSource(response.body);
       if (!source) {

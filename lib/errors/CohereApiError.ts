@@ -1,4 +1,5 @@
 import { CohereError, hasErrorName } from './CohereError';
+import { truncate } from './truncate';
 
 /**
  * The API answered with a non-2xx status before streaming began.
@@ -37,8 +38,7 @@ function describe(body: unknown): string {
     return `: ${(body as { message: string }).message}`;
   }
   if (typeof body === 'string' && body.trim() !== '') {
-    const text = body.trim();
-    return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+    return `: ${truncate(body.trim())}`;
   }
   return '';
 }

@@ -1,4 +1,5 @@
 import { CohereError, hasErrorName } from './CohereError';
+import { truncate } from './truncate';
 
 /**
  * A 2xx response that is not `text/event-stream`: usually a proxy, a captive
@@ -19,7 +20,8 @@ export class CohereContentTypeError extends CohereError {
   /** The start of the body, at most 200 characters. */
   readonly bodySnippet: string;
 
-  constructor(status: number, contentType: string, bodySnippet: string) {
+  constructor(status: number, contentType: string, body: string) {
+    const bodySnippet = truncate(body.trim());
     super(
       `Expected a text/event-stream response but got ${contentType || 'no content type'} ` +
         `(status ${status})${bodySnippet ? `: ${bodySnippet}` : ''}`,

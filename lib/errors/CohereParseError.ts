@@ -1,7 +1,5 @@
 import { CohereError, hasErrorName } from './CohereError';
-
-/** Longest piece of offending data an error quotes. */
-const QUOTE_LIMIT = 200;
+import { truncate } from './truncate';
 
 /**
  * The stream carried data that is not a chat event: a `data:` field that is
@@ -22,7 +20,7 @@ export class CohereParseError extends CohereError {
   readonly data: string;
 
   constructor(reason: CohereParseError['reason'], data: string, options?: { cause?: unknown }) {
-    const quoted = data.length > QUOTE_LIMIT ? `${data.slice(0, QUOTE_LIMIT)}…` : data;
+    const quoted = truncate(data);
     super(`Malformed stream data (${reason}): ${JSON.stringify(quoted)}`, options);
     this.reason = reason;
     this.data = quoted;

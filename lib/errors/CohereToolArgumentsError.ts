@@ -1,5 +1,6 @@
 import type { ToolCall } from '../types/common';
 import { CohereError, hasErrorName } from './CohereError';
+import { truncate } from './truncate';
 
 /**
  * A tool call's `arguments` are not a JSON object. Raised by
@@ -17,8 +18,7 @@ export class CohereToolArgumentsError extends CohereError {
   readonly toolCall: ToolCall;
 
   constructor(toolCall: ToolCall, problem: string, options?: { cause?: unknown }) {
-    const args = toolCall.function.arguments;
-    const quoted = args.length > 200 ? `${args.slice(0, 200)}…` : args;
+    const quoted = truncate(toolCall.function.arguments);
     super(
       `Tool call ${toolCall.id} (${toolCall.function.name}) has invalid arguments: ${problem}: ${JSON.stringify(quoted)}`,
       options,
