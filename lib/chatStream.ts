@@ -219,14 +219,15 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       let event: ChatStreamEvent;
       if (data.charCodeAt(0) === OPEN_BRACE) {
         // Every real event: JSON text that starts with `{` parses to an object or throws.
-        try {
-          event = JSON.parse(data) as ChatStreamEvent;
-        } catch (cause) {
-          throw new CohereParseError('invalid-json', scrub(data), { cause });
-        }
+        event = parseJson(data) as ChatStreamEvent;
       } else {
         if (data.trim() === '[DONE]') return;
-        event = parseOther(data);
+        // Anything else (JSON with leading spaces, or not an event at all) must still be an object.
+        const value = parseJson(data);
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          throw new CohereParseError('not-an-object', scrub(data));
+        }
+        event = value as ChatStreamEvent;
       }
       emitted++;
       subscriber.next(event);
@@ -236,18 +237,12 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       }
     };
 
-    /** Data that does not start with `{`: JSON with leading spaces, or not an event at all. */
-    const parseOther = (data: string): ChatStreamEvent => {
-      let value: unknown;
+    const parseJson = (data: string): unknown => {
       try {
-        value = JSON.parse(data);
+        return JSON.parse(data);
       } catch (cause) {
         throw new CohereParseError('invalid-json', scrub(data), { cause });
       }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new CohereParseError('not-an-object', scrub(data));
-      }
-      return value as ChatStreamEvent;
     };
 
     const tooLarge = (): CohereParseError =>
