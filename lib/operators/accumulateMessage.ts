@@ -44,20 +44,19 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
       let calls: Placed<ToolCall> = { items: [], indexes: [] };
       let citations: Citation[] = [];
       let message: ChatResponseMessage = { role: 'assistant', content: blocks.items };
-      let response: ChatResponse = { id, message };
+      let finishReason: ChatResponse['finish_reason'];
+      let usage: ChatResponse['usage'];
 
       const rebuildMessage = (): void => {
         message = { role: 'assistant', content: blocks.items };
-        if (plan === '' && calls.items.length === 0 && citations.length === 0) return; // a plain answer: one object shape
         if (plan !== '') message.tool_plan = plan;
         if (calls.items.length > 0) message.tool_calls = calls.items;
         if (citations.length > 0) message.citations = citations;
       };
       const emit = (): void => {
-        const next: ChatResponse = { id, message };
-        if (response.finish_reason !== undefined) next.finish_reason = response.finish_reason;
-        if (response.usage !== undefined) next.usage = response.usage;
-        response = next;
+        const response: ChatResponse = { id, message };
+        if (finishReason !== undefined) response.finish_reason = finishReason;
+        if (usage !== undefined) response.usage = usage;
         subscriber.next(response);
       };
 
@@ -134,11 +133,8 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
             }
             case 'message-end': {
               if (!id && event.id) id = event.id;
-              const reason = event.delta?.finish_reason;
-              const used = event.delta?.usage;
-              response = { ...response };
-              if (reason !== undefined) response.finish_reason = reason;
-              if (used !== undefined) response.usage = used;
+              finishReason = event.delta?.finish_reason ?? finishReason;
+              usage = event.delta?.usage ?? usage;
               emit();
               return;
             }
