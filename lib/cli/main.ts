@@ -5,7 +5,6 @@
 import {
   accumulateMessage,
   chatStream$,
-  collectCitations,
   parseToolCallArguments,
   textOnly,
   toolCalls,
@@ -73,23 +72,20 @@ function getWeather(location: string): Record<string, unknown> {
 }
 
 /** Streams one turn to the terminal: plan, tool calls and text as they arrive. */
-async function turn(request: ChatRequest, options: ChatStreamOptions): Promise<{ response: ChatResponse; citations: Citation[] }> {
+async function turn(request: ChatRequest, options: ChatStreamOptions): Promise<ChatResponse> {
   const events$ = chatStream$(request, options).pipe(share());
   let response: ChatResponse | undefined;
-  let citations: Citation[] = [];
   let inPlan = false;
   let inText = false;
   type Piece =
     | { plan: string }
     | { call: ToolCall }
     | { text: string }
-    | { citations: Citation[] }
     | { response: ChatResponse };
   const pieces$: Observable<Piece> = merge(
     events$.pipe(toolPlan(), map((plan) => ({ plan }))),
     events$.pipe(toolCalls(), map((call) => ({ call }))),
     events$.pipe(textOnly(), map((text) => ({ text }))),
-    events$.pipe(collectCitations(), map((list) => ({ citations: list }))),
     events$.pipe(accumulateMessage(), last(), map((r) => ({ response: r }))),
   );
   await follow(pieces$, (piece) => {
@@ -105,14 +101,12 @@ async function turn(request: ChatRequest, options: ChatStreamOptions): Promise<{
       if (!inText) out.write(`${bold('assistant:')} `);
       inText = true;
       out.write(piece.text);
-    } else if ('citations' in piece) {
-      citations = piece.citations;
     } else {
       response = piece.response;
     }
   });
   if (inText || inPlan) out.write('\n');
-  return { response: response!, citations };
+  return response!;
 }
 
 function describeSource(source: NonNullable<Citation['sources']>[number]): string {
@@ -140,12 +134,12 @@ async function demo(args: CliArgs, options: ChatStreamOptions): Promise<void> {
   const messages: ChatMessage[] = [{ role: 'user', content: question }];
   out.write(`${bold('you:')} ${question}\n`);
   let total: Usage = {};
-  let allCitations: Citation[] = [];
+  let citations: Citation[] = [];
   // A tool-use loop: stream a turn, run the tools it asks for, send the results back.
   for (let round = 0; round < 4; round++) {
-    const { response, citations } = await turn({ model: args.model, messages, tools: [weatherTool] }, options);
+    const response = await turn({ model: args.model, messages, tools: [weatherTool] }, options);
     total = addUsage(total, response.usage);
-    allCitations = citations;
+    citations = response.message.citations ?? [];
     messages.push(response.message);
     if (response.finish_reason !== 'TOOL_CALL') break;
     for (const call of response.message.tool_calls ?? []) {
@@ -155,9 +149,9 @@ async function demo(args: CliArgs, options: ChatStreamOptions): Promise<void> {
       messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
     }
   }
-  if (allCitations.length > 0) {
+  if (citations.length > 0) {
     out.write(`${bold('citations:')}\n`);
-    allCitations.forEach((c, i) => {
+    citations.forEach((c, i) => {
       out.write(`  [${i + 1}] "${c.text ?? ''}" <- ${(c.sources ?? []).map(describeSource).join('; ')}\n`);
     });
   }
