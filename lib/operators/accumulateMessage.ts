@@ -1,7 +1,8 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { Citation, TextContent, ThinkingContent, ToolCall } from '../types/common';
 import type { ChatStreamEvent } from '../types/events';
 import type { ChatResponse, ChatResponseMessage } from '../types/response';
+import { createOperator } from './createOperator';
 
 type Block = TextContent | ThinkingContent;
 
@@ -36,8 +37,7 @@ type Block = TextContent | ThinkingContent;
  * @returns An operator from chat events to `ChatResponse` snapshots.
  */
 export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatResponse> {
-  return (source) =>
-    new Observable<ChatResponse>((subscriber) => {
+  return createOperator((subscriber) => {
       let id = '';
       let blocks: Placed<Block> = { items: [], indexes: [] };
       let plan = '';
@@ -60,7 +60,7 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
         subscriber.next(response);
       };
 
-      return source.subscribe({
+      return {
         next: (event) => {
           switch (event.type) {
             case 'message-start': {
@@ -144,10 +144,8 @@ export function accumulateMessage(): OperatorFunction<ChatStreamEvent, ChatRespo
           rebuildMessage();
           emit();
         },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-    });
+      };
+  });
 }
 
 /**

@@ -1,12 +1,15 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { Citation } from '../types/common';
 import type { ChatStreamEvent } from '../types/events';
+import { createOperator } from './createOperator';
 
 /**
  * Emits the list of citations so far, each time it grows.
  *
  * Each `citation-start` adds its citation; every emission is a new array (the
  * citations in it keep their identity), so change detection by reference works.
+ * Over a source of several messages (a tool loop), each `message-start`
+ * starts a new list: a citation's offsets point into its own message.
  *
  * ```text
  * source: --s--d--c--d--c--e--|   (c: citation-start x, then y)
@@ -26,19 +29,18 @@ import type { ChatStreamEvent } from '../types/events';
  * @returns An operator from chat events to the growing `Citation[]`.
  */
 export function collectCitations(): OperatorFunction<ChatStreamEvent, Citation[]> {
-  return (source) =>
-    new Observable<Citation[]>((subscriber) => {
-      let citations: Citation[] = [];
-      return source.subscribe({
-        next: (event) => {
-          if (event.type !== 'citation-start') return;
-          const citation = event.delta?.message?.citations;
-          if (!citation || typeof citation !== 'object') return;
-          citations = [...citations, citation];
-          subscriber.next(citations);
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return createOperator((subscriber) => {
+    let citations: Citation[] = [];
+    return {
+      next: (event) => {
+        // Per message: a tool loop streams several, each citing its own text.
+        if (event.type === 'message-start') citations = [];
+        if (event.type !== 'citation-start') return;
+        const citation = event.delta?.message?.citations;
+        if (!citation || typeof citation !== 'object') return;
+        citations = [...citations, citation];
+        subscriber.next(citations);
+      },
+    };
+  });
 }

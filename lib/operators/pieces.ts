@@ -1,5 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { ChatStreamEvent } from '../types/events';
+import { createOperator } from './createOperator';
 
 /**
  * The shared body of `textOnly()`, `thinkingOnly()` and `toolPlan()` (not
@@ -7,15 +8,10 @@ import type { ChatStreamEvent } from '../types/events';
  * in an event, and passes errors and completion through.
  */
 export function pieces(pick: (event: ChatStreamEvent) => string | undefined): OperatorFunction<ChatStreamEvent, string> {
-  return (source) =>
-    new Observable<string>((subscriber) =>
-      source.subscribe({
-        next: (event) => {
-          const piece = pick(event);
-          if (typeof piece === 'string' && piece !== '') subscriber.next(piece);
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return createOperator((subscriber) => ({
+    next: (event) => {
+      const piece = pick(event);
+      if (typeof piece === 'string' && piece !== '') subscriber.next(piece);
+    },
+  }));
 }

@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { ToolCall } from '../types/common';
 import type { ChatStreamEvent } from '../types/events';
+import { createOperator } from './createOperator';
 
 /**
  * Emits each tool call, complete, when its `tool-call-end` arrives.
@@ -29,13 +30,12 @@ import type { ChatStreamEvent } from '../types/events';
  * @returns An operator from chat events to complete `ToolCall`s.
  */
 export function toolCalls(): OperatorFunction<ChatStreamEvent, ToolCall> {
-  return (source) =>
-    new Observable<ToolCall>((subscriber) => {
-      // Calls in progress by index, their argument pieces kept in an array and
-      // joined once at the end.
-      const open = new Map<number, { id: string; name: string; pieces: string[] }>();
-      return source.subscribe({
-        next: (event) => {
+  return createOperator((subscriber) => {
+    // Calls in progress by index, their argument pieces kept in an array and
+    // joined once at the end.
+    const open = new Map<number, { id: string; name: string; pieces: string[] }>();
+    return {
+      next: (event) => {
           switch (event.type) {
             case 'tool-call-start': {
               const call = event.delta?.message?.tool_calls;
@@ -70,9 +70,7 @@ export function toolCalls(): OperatorFunction<ChatStreamEvent, ToolCall> {
               break;
             }
           }
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-    });
+      },
+    };
+  });
 }

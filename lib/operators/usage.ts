@@ -1,11 +1,14 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { Usage } from '../types/common';
 import type { ChatStreamEvent } from '../types/events';
+import { createOperator } from './createOperator';
 
 /**
  * Emits the token usage of the turn, once, from `message-end`.
  *
- * Emits nothing when `message-end` carries no `usage`. Completes when the
+ * Over a source of several messages (a tool loop), once per message: a
+ * `message-start` begins the next. Emits nothing when `message-end` carries
+ * no `usage`. Completes when the
  * source completes; errors pass through.
  *
  * ```text
@@ -25,20 +28,19 @@ import type { ChatStreamEvent } from '../types/events';
  * @returns An operator from chat events to the turn's `Usage`.
  */
 export function usage(): OperatorFunction<ChatStreamEvent, Usage> {
-  return (source) =>
-    new Observable<Usage>((subscriber) => {
-      let emitted = false;
-      return source.subscribe({
-        next: (event) => {
-          if (emitted || event.type !== 'message-end') return;
-          const value = event.delta?.usage;
-          if (value && typeof value === 'object') {
-            emitted = true;
-            subscriber.next(value);
-          }
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return createOperator((subscriber) => {
+    let emitted = false;
+    return {
+      next: (event) => {
+        // Once per message: a tool loop streams several, each with its own usage.
+        if (event.type === 'message-start') emitted = false;
+        if (emitted || event.type !== 'message-end') return;
+        const value = event.delta?.usage;
+        if (value && typeof value === 'object') {
+          emitted = true;
+          subscriber.next(value);
+        }
+      },
+    };
+  });
 }

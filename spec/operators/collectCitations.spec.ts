@@ -18,6 +18,14 @@ describe('collectCitations', () => {
     });
   });
 
+  it('should start a new list at each message-start of a multi-message source', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const e1 = cold('-s-r-e-s-u-e-|', ev);
+      const expected = '---A-----B---|';
+      expectObservable(e1.pipe(collectCitations())).toBe(expected, { A: [cite1], B: [cite2] });
+    });
+  });
+
   it('should emit a new array each time, keeping the citations themselves', () => {
     const values: unknown[][] = [];
     testScheduler.run(({ cold }) => {

@@ -24,6 +24,12 @@ describe('usage', () => {
     });
   });
 
+  it('should emit once per message over a multi-message source', () => {
+    testScheduler.run(({ expectObservable, cold }) => {
+      expectObservable(cold('-s-e-e-s-e-|', ev).pipe(usage())).toBe('---U-----U-|', { U: usageOfTurn });
+    });
+  });
+
   it('should emit nothing for a message-end without usage', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       expectObservable(cold('-s-E-0-|', ev).pipe(usage())).toBe('-------|');
