@@ -1,8 +1,8 @@
 // The public surface of cohere-rx. Every export is listed by name.
 
 // The factory
-export { chatStream$ } from './chatStream';
-export type { ChatStreamOptions, FetchLike, FetchResponseLike } from './chatStream';
+export { chatStream$ } from './stream/chatStream';
+export type { ChatStreamOptions, FetchLike, FetchResponseLike } from './stream/options';
 
 // Events: types and guards
 export { isEventType } from './isEventType';
@@ -60,6 +60,7 @@ export { CohereTimeoutError, isCohereTimeoutError } from './errors/CohereTimeout
 export { CohereGenerationError, isCohereGenerationError } from './errors/CohereGenerationError';
 export { CohereAbortError, isCohereAbortError } from './errors/CohereAbortError';
 export { CohereToolArgumentsError, isCohereToolArgumentsError } from './errors/CohereToolArgumentsError';
+export { CohereConfigError, isCohereConfigError } from './errors/CohereConfigError';
 
 // Operators
 export { textOnly } from './operators/textOnly';

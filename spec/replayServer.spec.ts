@@ -48,7 +48,7 @@ describe('startReplayServer', () => {
   it('should serve scripted transcripts given as events', async () => {
     await server.close();
     server = await startReplayServer({ transcripts: { text: answerEvents('Scripted, just for this test.') } });
-    const text = await lastValueFrom(chatStream$(request, { baseUrl: server.url }).pipe(textOnly(), toArray()));
+    const text = await lastValueFrom(chatStream$(request, { baseUrl: server.url, apiKey: 'k' }).pipe(textOnly(), toArray()));
     expect(text).toEqual(['Scripted', ',', ' just', ' for', ' this', ' test', '.']);
   });
 
@@ -177,7 +177,7 @@ describe('startReplayServer', () => {
   it('should report open connections and close them all', async () => {
     await server.close();
     server = await startReplayServer({ delayMs: 20 });
-    const sub = chatStream$(request, { baseUrl: server.url }).subscribe();
+    const sub = chatStream$(request, { baseUrl: server.url, apiKey: 'k' }).subscribe();
     while (server.activeResponses() === 0) await new Promise((r) => setTimeout(r, 5));
     expect(server.openConnections()).toBe(1);
     sub.unsubscribe();

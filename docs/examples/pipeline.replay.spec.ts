@@ -43,7 +43,7 @@ describe('answer() against the replay server', () => {
     await server.close();
     server = await startReplayServer({ delayMs: 20 }); // realistic token timing
     const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
-    const firstThree = await lastValueFrom(chatStream$(request, { baseUrl: server.url }).pipe(textOnly(), take(3), toArray()));
+    const firstThree = await lastValueFrom(chatStream$(request, { baseUrl: server.url, apiKey: 'test' }).pipe(textOnly(), take(3), toArray()));
     expect(firstThree).toEqual(['Streams', ' of', ' tokens']);
     await server.waitForClientAborts(1); // take(3) unsubscribed: the server saw the connection close
   });

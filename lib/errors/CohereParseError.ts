@@ -19,9 +19,16 @@ export class CohereParseError extends CohereError {
   /** The offending data, at most 200 characters (truncation is marked with `…`). */
   readonly data: string;
 
-  constructor(reason: CohereParseError['reason'], data: string, options?: { cause?: unknown }) {
+  /**
+   * @param reason What was wrong.
+   * @param data The offending data (already scrubbed by the caller).
+   * @param options `detail`: where it broke, in the library's own words. Foreign
+   *   errors are deliberately not kept as `cause`: V8's JSON errors quote the data.
+   */
+  constructor(reason: CohereParseError['reason'], data: string, options?: { detail?: string | undefined }) {
     const quoted = truncate(data);
-    super(`Malformed stream data (${reason}): ${JSON.stringify(quoted)}`, options);
+    const detail = options?.detail ? `: ${options.detail}` : '';
+    super(`Malformed stream data (${reason}${detail}): ${JSON.stringify(quoted)}`);
     this.reason = reason;
     this.data = quoted;
   }

@@ -1,28 +1,114 @@
 const MASK = '[REDACTED]';
+/**
+ * The shortest piece of a secret that is masked on its own. A server, a proxy
+ * or V8's `JSON.parse` message may quote a key cut at any point, so whole-key
+ * replacement is not enough; pieces shorter than this are too short to help
+ * anyone guess the key and too likely to match ordinary text.
+ */
+const MIN_PIECE = 6;
+/** How deep a chain of foreign causes is copied; what lies deeper is dropped. */
+const MAX_CAUSE_DEPTH = 4;
+
+/** Removes secrets from text that may end up in an error. */
+export type Scrub = (text: string) => string;
 
 /**
- * Removes every occurrence of `secret` from text that may end up in an error:
- * a server that echoes the key back must not leak it through us.
+ * A scrubber for the given secrets (the API key, wherever it came from).
+ *
+ * Every occurrence of a secret, and of any piece of one at least six
+ * characters long, becomes `[REDACTED]`. A secret shorter than that is
+ * replaced where it occurs whole. Text without any piece of a secret comes
+ * back as it was (the same string).
  */
-export function createScrubber(secret: string | undefined): (text: string) => string {
-  if (!secret) return (text) => text;
-  return (text) => (text.includes(secret) ? text.split(secret).join(MASK) : text);
+export function createScrubber(secrets: readonly (string | undefined)[]): Scrub {
+  const whole = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s !== ''))];
+  if (whole.length === 0) return (text) => text;
+  // Every window of MIN_PIECE characters of every secret long enough to have one.
+  const windows = new Set<string>();
+  for (const secret of whole) {
+    for (let i = 0; i + MIN_PIECE <= secret.length; i++) windows.add(secret.slice(i, i + MIN_PIECE));
+  }
+  const short = whole.filter((s) => s.length < MIN_PIECE);
+  return (text) => {
+    let out = windows.size > 0 ? maskPieces(text, windows) : text;
+    for (const secret of short) if (out.includes(secret)) out = out.split(secret).join(MASK);
+    return out;
+  };
 }
 
 /**
- * Returns `cause` when nothing in it shows `secret`, else a plain `Error`
- * with the scrubbed message, so that `err.cause` cannot leak the key either.
+ * Replaces each run of text covered by windows found in `windows` with one
+ * mask. Windows that overlap or touch make one run, so a whole key (or a long
+ * piece of one) becomes a single `[REDACTED]`.
  */
-export function scrubCause(cause: unknown, secret: string | undefined): unknown {
-  if (!secret || cause === undefined || cause === null) return cause;
-  let shown: string;
-  try {
-    const c = cause as { message?: unknown; stack?: unknown };
-    shown = `${String(c.message)}\n${String(c.stack)}\n${String(cause)}\n${JSON.stringify(cause)}`;
-  } catch {
-    shown = secret; // unreadable: assume the worst
+function maskPieces(text: string, windows: ReadonlySet<string>): string {
+  const parts: string[] = [];
+  let copied = 0; // text before this index is in `parts`
+  let runStart = -1;
+  let runEnd = -1;
+  for (let i = 0; i + MIN_PIECE <= text.length; i++) {
+    if (!windows.has(text.slice(i, i + MIN_PIECE))) continue;
+    if (i > runEnd) {
+      if (runEnd >= 0) {
+        parts.push(text.slice(copied, runStart), MASK);
+        copied = runEnd;
+      }
+      runStart = i;
+    }
+    runEnd = i + MIN_PIECE;
   }
-  if (!shown.includes(secret)) return cause;
-  const message = (cause as { message?: unknown }).message;
-  return new Error(createScrubber(secret)(typeof message === 'string' ? message : String(cause)));
+  if (runEnd < 0) return text;
+  parts.push(text.slice(copied, runStart), MASK, text.slice(runEnd));
+  return parts.join('');
+}
+
+/**
+ * A stand-in for an error (or any thrown value) that did not come from us,
+ * safe to keep as a `cause`: an `Error` with the original's `name` and its
+ * scrubbed message, and the same for its own causes, a few levels deep. The
+ * foreign object itself is never kept: its fields, stack or `inspect` output
+ * may quote anything (V8's `JSON.parse` errors quote the text they choked on).
+ */
+export function safeCause(cause: unknown, scrub: Scrub, depth = 0): Error | undefined {
+  if (cause === undefined || cause === null || depth >= MAX_CAUSE_DEPTH) return undefined;
+  const message = scrub(describeThrown(cause));
+  const inner = safeCause((cause as { cause?: unknown }).cause, scrub, depth + 1);
+  const copy = inner === undefined ? new Error(message) : new Error(message, { cause: inner });
+  const name = (cause as { name?: unknown }).name;
+  if (typeof name === 'string' && name !== 'Error') {
+    copy.name = scrub(name);
+    // The stack's first line was written with the old name.
+    copy.stack = (copy.stack ?? '').replace(/^Error/, () => copy.name);
+  }
+  return copy;
+}
+
+/** The message of a thrown value from any realm (undici's errors are not this realm's `Error`). */
+export function messageOf(thrown: unknown): string | undefined {
+  try {
+    const message = (thrown as { message?: unknown } | null | undefined)?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined; // a getter that throws
+  }
+}
+
+/** A one-line description of any thrown value, its own cause's message added (undici says only "fetch failed"). */
+export function describeThrown(thrown: unknown): string {
+  const message = messageOf(thrown);
+  if (message === undefined) {
+    try {
+      return String(thrown);
+    } catch {
+      return 'an unprintable value';
+    }
+  }
+  let cause: unknown;
+  try {
+    cause = (thrown as { cause?: unknown }).cause;
+  } catch {
+    cause = undefined;
+  }
+  const inner = messageOf(cause);
+  return inner === undefined ? message : `${message} (${inner})`;
 }

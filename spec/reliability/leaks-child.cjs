@@ -15,7 +15,7 @@ async function main() {
   const request = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
   let completed = 0;
   const cycle = async () => {
-    const sub = chatStream$(request, { baseUrl: server.url, signal: outside.signal }).subscribe({
+    const sub = chatStream$(request, { baseUrl: server.url, apiKey: 'k', signal: outside.signal }).subscribe({
       error: () => undefined,
       complete: () => completed++,
     });

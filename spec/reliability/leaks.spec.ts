@@ -26,7 +26,7 @@ describe('leaks', () => {
     let emittedAfterUnsubscribe = 0;
     const cycle = async (): Promise<void> => {
       let unsubscribed = false;
-      const sub = chatStream$(request, { baseUrl: server.url, signal: outside.signal }).subscribe({
+      const sub = chatStream$(request, { baseUrl: server.url, apiKey: 'k', signal: outside.signal }).subscribe({
         next: () => {
           if (unsubscribed) emittedAfterUnsubscribe++;
         },
@@ -80,7 +80,7 @@ describe('concurrency', () => {
   it('should stream 1 000 concurrent answers right, then close every socket', async () => {
     const server = await startReplayServer({ delayMs: 2, keepAliveTimeoutMs: 300 });
     const runs = Array.from({ length: 1000 }, () =>
-      lastValueFrom(chatStream$(request, { baseUrl: server.url }).pipe(textOnly(), scan((all, t) => all + t, ''), toArray())),
+      lastValueFrom(chatStream$(request, { baseUrl: server.url, apiKey: 'k' }).pipe(textOnly(), scan((all, t) => all + t, ''), toArray())),
     );
     const results = await Promise.all(runs);
     expect(results.every((steps) => steps[steps.length - 1] === answer)).toBe(true);

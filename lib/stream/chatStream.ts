@@ -1,0 +1,191 @@
+import { Observable } from 'rxjs';
+import { CohereAbortError } from '../errors/CohereAbortError';
+import type { CohereConnectionError } from '../errors/CohereConnectionError';
+import { CohereGenerationError } from '../errors/CohereGenerationError';
+import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamError';
+import { CohereTimeoutError } from '../errors/CohereTimeoutError';
+import { onAbort } from '../internal/abortListener';
+import type { ByteSource } from '../internal/byteSource';
+import { backoffMs } from '../internal/retry';
+import { safeCause } from '../internal/secret';
+import type { ChatStreamEvent, MessageEndEvent } from '../types/events';
+import type { ChatRequest } from '../types/request';
+import { Deadlines } from './deadlines';
+import { EventDecoder } from './decoder';
+import { defaultFetch } from './defaultFetch';
+import { connectionFailure, openResponse, type Failure } from './openResponse';
+import { resolveOptions, type ChatStreamOptions, type StreamConfig } from './options';
+
+/** A `Retry-After` longer than this is not waited for: the error goes out with `retryAfterMs`. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/**
+ * After `message-end`, how long to wait for the body's end before completing
+ * anyway. Servers close right away; waiting lets the connection end cleanly
+ * (no abort) instead of being torn down under the last bytes.
+ */
+const DRAIN_MS = 250;
+
+/**
+ * Streams one Cohere v2 chat turn as a cold Observable of its events.
+ *
+ * No request is made until you subscribe; each subscription makes its own
+ * request; unsubscribing aborts it and closes the connection. Each value is
+ * the JSON object of one SSE `data:` field, exactly as Cohere sent it. The
+ * Observable completes after `message-end`, and errors when the body ends
+ * before it, so a cut-off answer never looks finished. Options that can never
+ * work fail at subscribe with a `CohereConfigError`, before any request.
+ *
+ * ```text
+ * wire:   --message-start--content-delta--content-delta--message-end--(EOF)
+ * result: --s--------------d--------------d--------------e-----------|
+ * ```
+ *
+ * ## Example
+ * Print an answer as it streams.
+ * ```ts
+ * import { chatStream$, textOnly } from 'cohere-rx';
+ *
+ * chatStream$({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello!' }] })
+ *   .pipe(textOnly())
+ *   .subscribe({ next: (text) => process.stdout.write(text), error: console.error });
+ * ```
+ *
+ * @see {@link ChatStreamOptions} for keys, retries and time limits.
+ * @param request The `POST /v2/chat` body (snake_case, as Cohere documents it); `stream: true` is added.
+ * @param options Key, base URL, fetch, headers, signal, retries and time limits.
+ * @returns A cold Observable of every event of the turn.
+ */
+export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {}): Observable<ChatStreamEvent> {
+  return new Observable<ChatStreamEvent>((subscriber) => {
+    let config: StreamConfig;
+    try {
+      config = resolveOptions(request, options);
+    } catch (error) {
+      subscriber.error(error);
+      return;
+    }
+    const { scrub, signal: outerSignal } = config;
+    const controller = new AbortController();
+    const deadlines = new Deadlines(() => subscriber.closed);
+    /** The body being read; cancelled on teardown while a request is in flight. */
+    let body: ByteSource | undefined;
+    /** A request is open (sent, its body not read to the end): teardown must abort it. */
+    let inFlight = false;
+    let emitted = 0;
+    let endEvent: MessageEndEvent | undefined;
+
+    const fail = (error: unknown): void => {
+      if (!subscriber.closed) subscriber.error(error);
+    };
+    const timeout = (phase: 'headers' | 'idle', limitMs: number) => () => fail(new CohereTimeoutError(phase, limitMs));
+
+    /** After `message-end` (and the drain): completes, or errors for `ERROR`/`TIMEOUT`. */
+    const finish = (): void => {
+      deadlines.clear();
+      if (subscriber.closed || !endEvent) return;
+      const reason = endEvent.delta?.finish_reason;
+      if (reason !== 'ERROR' && reason !== 'TIMEOUT') return subscriber.complete();
+      const text = endEvent.delta?.error;
+      // The error keeps the event; a server that echoed the key gets it scrubbed there too.
+      const raw = JSON.stringify(endEvent);
+      const event = scrub(raw) === raw ? endEvent : (JSON.parse(scrub(raw)) as MessageEndEvent);
+      fail(new CohereGenerationError(reason, text === undefined ? undefined : scrub(text), event));
+    };
+
+    const decoder = new EventDecoder(
+      (event) => {
+        emitted++;
+        subscriber.next(event);
+        if (event.type === 'message-end') {
+          endEvent = event;
+          deadlines.set(finish, DRAIN_MS);
+        }
+      },
+      () => !subscriber.closed && !endEvent, // nothing after unsubscribe or after message-end
+      config.maxBufferSize,
+      scrub,
+    );
+
+    /**
+     * Reads the body to its end, through the decoder. A connection that breaks
+     * before any event comes back as the error to retry with; after one, it is thrown.
+     */
+    const readBody = async (source: ByteSource): Promise<CohereConnectionError | undefined> => {
+      deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
+      for (;;) {
+        let chunk: IteratorResult<Uint8Array | string>;
+        try {
+          chunk = await source.read();
+        } catch (thrown) {
+          if (subscriber.closed) return undefined;
+          if (endEvent) {
+            finish(); // the answer was whole; only the close failed
+            return undefined;
+          }
+          const error = connectionFailure('body', thrown, scrub);
+          if (emitted === 0) return error;
+          throw error;
+        }
+        if (subscriber.closed) return undefined;
+        if (chunk.done) break;
+        deadlines.chunks++;
+        decoder.push(chunk.value);
+        if (subscriber.closed) return undefined;
+      }
+      inFlight = false;
+      decoder.end();
+      if (endEvent) finish();
+      else fail(new CohereIncompleteStreamError(emitted));
+      return undefined;
+    };
+
+    /** Requests until one streams, retrying what may help while nothing was emitted. */
+    const run = async (): Promise<void> => {
+      const fetch = config.fetch ?? (await defaultFetch());
+      const init = { ...config.init, signal: controller.signal };
+      const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
+      for (let retries = 0; ; retries++) {
+        inFlight = true;
+        deadlines.watchSilence(config.timeoutMs, timeout('headers', config.timeoutMs));
+        // Once the response has arrived, the idle limit covers every read, error bodies included.
+        const opened = await openResponse(fetch, config.url, init, scrub, watchIdle, () => subscriber.closed);
+        if (!opened || subscriber.closed) return;
+        let failure: Failure;
+        if (opened.ok) {
+          body = opened.body;
+          const broken = await readBody(body);
+          if (!broken) return;
+          failure = { error: broken, retry: true };
+        } else {
+          failure = opened;
+        }
+        // The attempt failed before any event: retry when it may help.
+        const wait = failure.retryAfterMs ?? backoffMs(retries);
+        if (!failure.retry || emitted > 0 || retries >= config.maxRetries || wait > MAX_RETRY_AFTER_MS) throw failure.error;
+        body?.cancel();
+        body = undefined;
+        inFlight = false; // the failed attempt's body is released; nothing of it to abort
+        await deadlines.sleep(wait);
+        if (subscriber.closed) return;
+      }
+    };
+
+    let forgetOuterSignal: (() => void) | undefined;
+    const onOuterAbort = (): void => fail(new CohereAbortError({ cause: safeCause(outerSignal?.reason, scrub) }));
+    if (outerSignal) {
+      if (outerSignal.aborted) return onOuterAbort();
+      forgetOuterSignal = onAbort(outerSignal, onOuterAbort);
+    }
+
+    run().catch(fail);
+
+    return () => {
+      deadlines.clear();
+      forgetOuterSignal?.();
+      if (inFlight) {
+        controller.abort();
+        body?.cancel();
+      }
+    };
+  });
+}
