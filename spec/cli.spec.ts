@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { parseArgs } from '../lib/cli/args';
 import { resolve } from 'node:path';
 import { startReplayServer, type BuiltInTranscript, type ReplayServer } from '../lib/testing';
 import { transcriptEvents, transcriptText } from './helpers/transcripts';
@@ -14,15 +16,22 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string> = {}, onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Run> {
+type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  onStdout?: (text: string, kill: (s: NodeJS.Signals) => void, child: Child) => void,
+  command: readonly string[] = [process.execPath, cli],
+): Promise<Run> {
   return new Promise((done) => {
     const { CO_API_KEY: _ignored, ...base } = process.env;
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...base, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...base, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString('utf8');
-      onStdout?.(stdout, (s) => child.kill(s));
+      onStdout?.(stdout, (s) => child.kill(s), child);
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('close', (code, signal) => done({ code, signal, stdout, stderr }));
@@ -124,4 +133,140 @@ describe('the cohere-rx CLI', () => {
     expect(run.stdout).toMatch(/\[1\] "18°C and sunny" <- get_weather_\w+:0/);
     expect(run.stdout).toMatch(/usage: \d+ input \/ \d+ output tokens billed/);
   }, 30_000);
+});
+
+describe('the cohere-rx CLI in pipes', () => {
+  /** A replay server slow enough that the stream is still running when the reader goes. */
+  async function slowServer(): Promise<void> {
+    await server.close();
+    server = await startReplayServer({ apiKey: SECRET, delayMs: 30 });
+  }
+
+  /** The request was cancelled: the server saw the client close it, and nothing is left open. */
+  async function expectCancelled(): Promise<void> {
+    await server.waitForClientAborts(1);
+    expect(server.activeResponses()).toBe(0);
+  }
+
+  /** No stack, no EPIPE, nothing at all on stderr. */
+  const expectQuiet = (run: Run) => {
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.signal).toBeNull();
+  };
+
+  it('should stop quietly with exit 0 and cancel the request when the reader closes stdout after the first text', async () => {
+    await slowServer();
+    const run = await runCli(['chat', 'hi', '--base-url', server.url], { CO_API_KEY: SECRET }, (_text, _kill, child) => {
+      child.stdout.destroy();
+    });
+    expectQuiet(run);
+    await expectCancelled();
+    expect(run.stdout.length).toBeLessThan(transcript('text').text.length);
+  });
+
+  it('should stop quietly with exit 0 and cancel the request when the reader of --json closes after the first line', async () => {
+    await slowServer();
+    const run = await runCli(['chat', 'hi', '--json', '--base-url', server.url], { CO_API_KEY: SECRET }, (text, _kill, child) => {
+      if (text.includes('\n')) child.stdout.destroy();
+    });
+    expectQuiet(run);
+    await expectCancelled();
+    const first = run.stdout.slice(0, run.stdout.indexOf('\n'));
+    expect(JSON.parse(first)).toEqual(transcript('text').events[0]);
+  });
+
+  it.each([
+    ['chat --json | head -1', ['--json'], 'head -1'],
+    ['chat | head -c 3 (mid-word)', [], 'head -c 3'],
+    ['chat | true (a reader that reads nothing)', [], 'true'],
+  ])('should exit 0 with nothing on stderr in a shell pipeline: %s', async (_label, flags, reader) => {
+    await slowServer();
+    // The CLI's own exit status, through the pipeline; its stderr is the shell's.
+    const script = `"${process.execPath}" "${cli}" chat hi ${flags.join(' ')} --base-url ${server.url} | ${reader}; echo "cli-exit=\${PIPESTATUS[0]}"`;
+    const run = await runCli([], { CO_API_KEY: SECRET }, undefined, ['bash', '-c', script]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/cli-exit=0\n$/);
+    await expectCancelled();
+    if (reader === 'head -1') expect(JSON.parse(run.stdout.split('\n')[0]!)).toEqual(transcript('text').events[0]);
+  });
+
+  it('should exit 0 when the demo is piped into head, with no stack on stderr', async () => {
+    const script = `"${process.execPath}" "${cli}" demo | head -1; echo "cli-exit=\${PIPESTATUS[0]}"`;
+    const run = await runCli([], {}, undefined, ['bash', '-c', script]);
+    expect(run.stdout).toMatch(/^you: .*\ncli-exit=0\n$/);
+    expect(run.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+  }, 30_000);
+});
+
+describe('the cohere-rx CLI arguments', () => {
+  it('should take everything after -- as the prompt, even when it starts with -', async () => {
+    const run = await runCli(['chat', '--base-url', server.url, '--', '-5 °C', 'is', '--json', 'cold'], { CO_API_KEY: SECRET });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${transcript('text').text}\n`); // --json after -- is prompt, not a flag
+    expect(server.requests[0]!.body).toMatchObject({ messages: [{ role: 'user', content: '-5 °C is --json cold' }] });
+  });
+
+  it('should parse -- as the end of options', () => {
+    expect(parseArgs(['chat', '--', '-x'])).toMatchObject({ command: 'chat', prompt: '-x', json: false });
+    expect(parseArgs(['chat', '-m', 'a', '--', '-m', 'b'])).toMatchObject({ model: 'a', prompt: '-m b' });
+    expect(parseArgs(['chat', '--json', '--', '--help'])).toMatchObject({ command: 'chat', prompt: '--help', json: true });
+    expect(parseArgs(['--', 'chat', '--'])).toMatchObject({ command: 'chat', prompt: '--' });
+    expect(() => parseArgs(['chat', '--'])).toThrow('chat needs a prompt');
+    expect(() => parseArgs(['chat', '-x'])).toThrow('unknown option -x');
+  });
+
+  it('should refuse demo --json, which could not be NDJSON', async () => {
+    const run = await runCli(['demo', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('demo does not print JSON');
+  });
+
+  it('should document --, --json on errors and every exit code in --help', async () => {
+    const run = await runCli(['--help']);
+    expect(run.stdout).toContain('-- PROMPT');
+    expect(run.stdout).toMatch(/Exit codes:\n {2}0 +done.*\n.*\n {2}1 +API or stream error.*\n {2}2 +bad usage\n {2}130 +interrupted/);
+  });
+});
+
+describe('the cohere-rx CLI with --json when the stream fails', () => {
+  /** stdout is NDJSON (whole lines, each JSON, no blank one), stderr one line, exit code 1. */
+  function expectNdjsonFailure(run: Run): unknown[] {
+    expect(run.code).toBe(1);
+    expect(run.stdout === '' || run.stdout.endsWith('\n')).toBe(true);
+    const lines = run.stdout === '' ? [] : run.stdout.slice(0, -1).split('\n');
+    const events = lines.map((line) => JSON.parse(line) as unknown);
+    expect(run.stderr).toMatch(/^cohere-rx: [^\n]+\n$/);
+    expect(run.stderr + run.stdout).not.toContain(SECRET);
+    // whatever arrived is the start of the real stream
+    expect(transcript('text').events.slice(0, events.length)).toEqual(events);
+    return events;
+  }
+
+  it('should keep stdout empty on a 401', async () => {
+    const run = await runCli(['chat', 'hi', '--json', '--base-url', server.url], { CO_API_KEY: 'wrong-key' });
+    expect(expectNdjsonFailure(run)).toEqual([]);
+    expect(run.stderr).toContain('401');
+  });
+
+  it.each([
+    ['a truncated stream', { kind: 'truncate', afterEvents: 6 }, 6, 'incomplete'],
+    ['malformed data', { kind: 'malformed', afterEvents: 3 }, 3, 'Malformed stream data'],
+    ['a reset mid-stream', { kind: 'reset', afterEvents: 4 }, 4, ''],
+    ['an HTML page', { kind: 'html' }, 0, ''],
+    ['a 400 with a multi-line message', { kind: 'status', status: 400, message: 'bad\nrequest\n\nreally' }, 0, 'bad request really'],
+  ] as const)('should keep stdout NDJSON and say it on one stderr line after %s', async (_label, fault, count, words) => {
+    server.failNext(fault);
+    const run = await runCli(['chat', 'hi', '--json', '--base-url', server.url], { CO_API_KEY: SECRET });
+    expect(expectNdjsonFailure(run)).toHaveLength(count);
+    expect(run.stderr).toContain(words);
+  });
+
+  it('should not print a blank line on stdout in text mode when nothing was written', async () => {
+    const run = await runCli(['chat', 'hi', '--base-url', server.url], { CO_API_KEY: 'wrong-key' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+  });
 });

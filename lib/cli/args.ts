@@ -15,6 +15,7 @@ export const HELP = `cohere-rx: stream Cohere chat answers from the terminal (Ch
 
 Usage:
   cohere-rx chat "prompt" [options]   stream the answer to stdout
+  cohere-rx chat [options] -- PROMPT  the same; PROMPT may start with -
   cohere-rx demo [--replay]           a tool-use turn, its answer with citations, usage
   cohere-rx --help
 
@@ -25,12 +26,20 @@ Options:
       --base-url URL     send requests to URL/v2/chat (your proxy, a replay server)
       --replay           use the built-in replay server: no key, no network
   -h, --help             this help
+      --                 end of options: the rest is the prompt
 
 The key comes from CO_API_KEY. Without it (and without --base-url), demo uses
 the replay server and chat asks for --replay.
 
-Exit codes: 0 done, 1 API or stream error (message on stderr), 2 bad usage,
-130 interrupted (Ctrl-C).`;
+With --json, stdout is pure NDJSON on every path: an error goes to stderr as
+one line, never to stdout.
+
+Exit codes:
+  0    done; also when the reader closes stdout early (| head -1): the
+       request is cancelled and the command stops quietly
+  1    API or stream error (one line on stderr), or no key
+  2    bad usage
+  130  interrupted (Ctrl-C); the request is cancelled`;
 
 /** Parses argv (without node and the script). Throws an Error with a usage message. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -38,6 +47,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--') {
+      // POSIX end of options: what follows is operands, so a prompt may start with '-'.
+      rest.push(...argv.slice(i + 1));
+      break;
+    }
     const value = (): string => {
       const next = argv[++i];
       if (next === undefined) throw new Error(`${arg} needs a value`);
@@ -77,6 +91,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return { ...args, command: 'chat', prompt };
   }
   if (command === 'demo') {
+    // The demo prints a conversation for people; --json would promise NDJSON it cannot keep.
+    if (args.json) throw new Error('demo does not print JSON; use chat --json');
     if (words.length > 0) throw new Error(`demo takes no prompt (got ${JSON.stringify(words.join(' '))})`);
     return { ...args, command: 'demo' };
   }

@@ -30,11 +30,58 @@ const dim = paint('2');
 const bold = paint('1');
 const cyan = paint('36');
 
-/** The subscription in progress, so that Ctrl-C can unsubscribe it. */
+/** The subscription in progress, so that Ctrl-C or a closed stdout can unsubscribe it. */
 let current: Subscription | undefined;
+/** Set once the command must stop early (Ctrl-C, stdout closed): nothing more is subscribed. */
+let stopped = false;
+let stop: (code: number) => void = () => {};
+/** Settles with the exit code when the command stops early. */
+const stoppedEarly = new Promise<number>((resolve) => {
+  stop = (code) => {
+    if (stopped) return;
+    stopped = true;
+    current?.unsubscribe(); // aborts the request: the connection closes
+    resolve(code);
+  };
+});
+
+// The reader of stdout may go away (`| head -1`): the next write fails with
+// EPIPE, emitted here instead of thrown as an uncaught stack. That is a normal
+// end for a command in a pipe: cancel the request, stop quietly, exit 0.
+let stdoutGone = false;
+out.on('error', (e: NodeJS.ErrnoException) => {
+  if (stdoutGone) return;
+  stdoutGone = true;
+  if (e.code !== 'EPIPE') err.write(`cohere-rx: cannot write to stdout: ${oneLine(e.message)}\n`);
+  stop(e.code === 'EPIPE' ? 0 : 1);
+});
+// A closed stderr must not crash the command either; there is nowhere left to say so.
+err.on('error', () => {});
+
+/** The last character written to stdout, to end an open line before an error. */
+let lastChar = '\n';
+
+/** Writes to stdout unless its reader has gone. */
+function write(text: string): void {
+  if (stdoutGone || text === '') return;
+  out.write(text);
+  lastChar = text[text.length - 1]!;
+}
+
+/** An error's message on one line, whatever it is (so `--json` users get one stderr line). */
+function describeError(e: unknown): string {
+  const message = typeof e === 'object' && e !== null && typeof (e as Error).message === 'string' ? (e as Error).message : String(e);
+  return oneLine(message);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
 
 /** Subscribes, hands each value to `onValue`, and settles when the stream ends. */
 function follow<T>(source$: Observable<T>, onValue: (value: T) => void): Promise<void> {
+  // Stopped already (stdout closed while a server was starting): never subscribe.
+  if (stopped) return new Promise<void>(() => {});
   return new Promise((resolve, reject) => {
     current = source$.subscribe({ next: onValue, error: reject, complete: resolve });
   });
@@ -46,10 +93,10 @@ async function chat(args: CliArgs, options: ChatStreamOptions): Promise<void> {
   messages.push({ role: 'user', content: args.prompt });
   const events$ = chatStream$({ model: args.model, messages }, options);
   if (args.json) {
-    await follow(events$, (event) => out.write(`${JSON.stringify(event)}\n`));
+    await follow(events$, (event) => write(`${JSON.stringify(event)}\n`));
   } else {
-    await follow(events$.pipe(textOnly()), (text) => out.write(text));
-    out.write('\n');
+    await follow(events$.pipe(textOnly()), write);
+    write('\n');
   }
 }
 
@@ -90,22 +137,22 @@ async function turn(request: ChatRequest, options: ChatStreamOptions): Promise<C
   );
   await follow(pieces$, (piece) => {
     if ('plan' in piece) {
-      if (!inPlan) out.write(dim('plan: '));
+      if (!inPlan) write(dim('plan: '));
       inPlan = true;
-      out.write(dim(piece.plan));
+      write(dim(piece.plan));
     } else if ('call' in piece) {
-      if (inPlan) out.write('\n');
+      if (inPlan) write('\n');
       inPlan = false;
-      out.write(`${cyan('tool call')} ${bold(piece.call.function.name)}(${piece.call.function.arguments})\n`);
+      write(`${cyan('tool call')} ${bold(piece.call.function.name)}(${piece.call.function.arguments})\n`);
     } else if ('text' in piece) {
-      if (!inText) out.write(`${bold('assistant:')} `);
+      if (!inText) write(`${bold('assistant:')} `);
       inText = true;
-      out.write(piece.text);
+      write(piece.text);
     } else {
       response = piece.response;
     }
   });
-  if (inText || inPlan) out.write('\n');
+  if (inText || inPlan) write('\n');
   return response!;
 }
 
@@ -132,7 +179,7 @@ function addUsage(total: Usage, more: Usage | undefined): Usage {
 async function demo(args: CliArgs, options: ChatStreamOptions): Promise<void> {
   const question = 'What is the weather in Paris and in Tokyo right now? Which is better for a walk?';
   const messages: ChatMessage[] = [{ role: 'user', content: question }];
-  out.write(`${bold('you:')} ${question}\n`);
+  write(`${bold('you:')} ${question}\n`);
   let total: Usage = {};
   let citations: Citation[] = [];
   // A tool-use loop: stream a turn, run the tools it asks for, send the results back.
@@ -145,17 +192,17 @@ async function demo(args: CliArgs, options: ChatStreamOptions): Promise<void> {
     for (const call of response.message.tool_calls ?? []) {
       const { location } = parseToolCallArguments<{ location?: string }>(call);
       const result = getWeather(location ?? '');
-      out.write(dim(`ran ${call.function.name}(${location ?? ''}) -> ${JSON.stringify(result)}\n`));
+      write(dim(`ran ${call.function.name}(${location ?? ''}) -> ${JSON.stringify(result)}\n`));
       messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
     }
   }
   if (citations.length > 0) {
-    out.write(`${bold('citations:')}\n`);
+    write(`${bold('citations:')}\n`);
     citations.forEach((c, i) => {
-      out.write(`  [${i + 1}] "${c.text ?? ''}" <- ${(c.sources ?? []).map(describeSource).join('; ')}\n`);
+      write(`  [${i + 1}] "${c.text ?? ''}" <- ${(c.sources ?? []).map(describeSource).join('; ')}\n`);
     });
   }
-  out.write(
+  write(
     dim(
       `usage: ${total.billed_units?.input_tokens ?? 0} input / ${total.billed_units?.output_tokens ?? 0} output tokens billed` +
         ` (${total.tokens?.input_tokens ?? 0} / ${total.tokens?.output_tokens ?? 0} processed)\n`,
@@ -172,7 +219,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (args.command === 'help') {
-    out.write(`${HELP}\n`);
+    write(`${HELP}\n`);
     return 0;
   }
   const key = process.env['CO_API_KEY'] ?? '';
@@ -183,14 +230,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   let server: ReplayServer | undefined;
-  let onInterrupt: (() => void) | undefined;
-  const interrupted = new Promise<number>((resolve) => {
-    onInterrupt = () => {
-      current?.unsubscribe(); // aborts the request: the connection closes
-      resolve(130);
-    };
-    process.once('SIGINT', onInterrupt);
-  });
+  const onInterrupt = () => stop(130);
+  process.once('SIGINT', onInterrupt);
   try {
     if (replay) {
       server = await startReplayServer({ delayMs: 15, jitterMs: 30 });
@@ -204,14 +245,16 @@ async function main(argv: readonly string[]): Promise<number> {
     const work = (args.command === 'chat' ? chat(args, options) : demo(args, options)).then(
       () => 0,
       (e: unknown) => {
-        out.write('\n');
-        err.write(`cohere-rx: ${(e as Error).message ?? String(e)}\n`);
+        // End an open line of text; with --json every line is already whole,
+        // so stdout stays NDJSON. The error itself goes to stderr, one line.
+        if (!args.json && lastChar !== '\n') write('\n');
+        err.write(`cohere-rx: ${describeError(e)}\n`);
         return 1;
       },
     );
-    return await Promise.race([work, interrupted]);
+    return await Promise.race([work, stoppedEarly]);
   } finally {
-    if (onInterrupt) process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGINT', onInterrupt);
     await server?.close();
   }
 }
@@ -221,7 +264,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    err.write(`cohere-rx: ${String(e)}\n`);
+    err.write(`cohere-rx: ${describeError(e)}\n`);
     process.exitCode = 1;
   },
 );

@@ -5,7 +5,9 @@ import { truncate } from './truncate';
  * The API answered with a non-2xx status before streaming began.
  *
  * `status` is the HTTP status, `body` the parsed JSON body (or its text when it
- * is not JSON), and the server's `message` is quoted in the error message.
+ * is not JSON), complete. The server's `message` (else the body) is quoted in
+ * the error message on one line, cut to 200 characters with `…`: a proxy's
+ * whole HTML page or a huge message never floods a log.
  * `retryAfterMs` is set when the server sent `Retry-After`.
  *
  * ## Example
@@ -33,14 +35,32 @@ export class CohereApiError extends CohereError {
   }
 }
 
+/**
+ * The server's words for the error message, cut by `truncate()`: a JSON body's
+ * `message` when it is a string; else that `message` as JSON (a number, an
+ * object); else the whole JSON body (an array, a number, an object without a
+ * message); else the text body. Nothing for an empty body, `null`, `{}` or `[]`.
+ */
 function describe(body: unknown): string {
-  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
-    return `: ${(body as { message: string }).message}`;
+  const quoted = quote(body)?.trim();
+  // Cut first (a huge body costs nothing more), then keep it on one line.
+  return quoted ? `: ${truncate(quoted).replace(/\s+/g, ' ')}` : '';
+}
+
+function quote(body: unknown): string | undefined {
+  if (typeof body === 'string') return body;
+  if (body === null || body === undefined) return undefined;
+  const message = typeof body === 'object' && !Array.isArray(body) ? (body as { message?: unknown }).message : undefined;
+  if (typeof message === 'string') return message;
+  const shown = message ?? body;
+  if (typeof shown !== 'object') return String(shown);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(shown);
+  } catch {
+    return undefined; // not JSON (a cycle, a BigInt inside): `body` still has it
   }
-  if (typeof body === 'string' && body.trim() !== '') {
-    return `: ${truncate(body.trim())}`;
-  }
-  return '';
+  return json === '{}' || json === '[]' ? undefined : json;
 }
 
 /**
