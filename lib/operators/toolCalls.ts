@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { ToolCall } from '../types/common';
 import type { ChatStreamEvent } from '../types/events';
+import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import { createOperator } from './createOperator';
 
 /**
@@ -61,11 +62,10 @@ export function toolCalls(): OperatorFunction<ChatStreamEvent, ToolCall> {
               const call = open.get(index);
               if (!call) break;
               open.delete(index);
-              const args = call.pieces.join('');
               subscriber.next({
                 id: call.id,
                 type: 'function',
-                function: { name: call.name, arguments: args === '' ? '{}' : args },
+                function: { name: call.name, arguments: argumentsOrEmptyObject(call.pieces.join('')) },
               });
               break;
             }
