@@ -18,6 +18,7 @@ interface WebStreamLike {
 
 interface NodeStreamLike extends AsyncIterable<Uint8Array | string> {
   destroy?(error?: Error): void;
+  setEncoding?(encoding: string): unknown;
 }
 
 function ignore(): void {}
@@ -37,6 +38,10 @@ export function openByteSource(body: unknown): ByteSource | undefined {
   }
   const iterable = body as NodeStreamLike;
   if (typeof iterable[Symbol.asyncIterator] === 'function') {
+    // A Node stream decodes UTF-8 itself (a character split across chunks
+    // included), so no TextDecoder is needed: jsdom, where cross-fetch is the
+    // fallback, has none.
+    if (typeof iterable.setEncoding === 'function') iterable.setEncoding('utf8');
     const iterator = iterable[Symbol.asyncIterator]();
     return {
       read: () => iterator.next(),

@@ -16,7 +16,8 @@ const STREAM = { stream: true };
  * `CohereParseError`, thrown out of `push()`, quoting the data scrubbed.
  */
 export class EventDecoder {
-  private readonly text = new TextDecoder();
+  /** Made at the first chunk of bytes: Node-stream bodies give text, and jsdom has no `TextDecoder`. */
+  private text: TextDecoder | undefined;
   private readonly parser: EventSourceParser;
   /** The last text fed, to see whether it ended in a CR. */
   private last = '';
@@ -40,13 +41,13 @@ export class EventDecoder {
 
   /** Decodes one chunk of the body. */
   push(chunk: Uint8Array | string): void {
-    this.last = typeof chunk === 'string' ? chunk : this.text.decode(chunk, STREAM);
+    this.last = typeof chunk === 'string' ? chunk : (this.text ??= new TextDecoder()).decode(chunk, STREAM);
     this.parser.feed(this.last);
   }
 
   /** The body ended: decodes what is held back, and drops an event not ended by a blank line. */
   end(): void {
-    const rest = this.text.decode();
+    const rest = this.text ? this.text.decode() : '';
     if (rest !== '') this.parser.feed((this.last = rest));
     // The parser holds back a CR that ends a chunk, in case an LF follows. At EOF
     // nothing follows: that CR ended its line (for a CR-only stream, the blank

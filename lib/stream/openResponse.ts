@@ -81,13 +81,13 @@ async function readText(response: FetchResponseLike): Promise<string> {
       return '';
     }
   }
-  const decoder = new TextDecoder();
+  let decoder: TextDecoder | undefined; // made at the first chunk of bytes (see EventDecoder)
   let text = '';
   try {
     for (;;) {
       const chunk = await source.read();
-      if (chunk.done) return text + decoder.decode();
-      text += typeof chunk.value === 'string' ? chunk.value : decoder.decode(chunk.value, { stream: true });
+      if (chunk.done) return text + (decoder ? decoder.decode() : '');
+      text += typeof chunk.value === 'string' ? chunk.value : (decoder ??= new TextDecoder()).decode(chunk.value, { stream: true });
       if (text.length >= MAX_ERROR_BODY) {
         source.cancel();
         return text.slice(0, MAX_ERROR_BODY);
