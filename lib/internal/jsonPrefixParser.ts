@@ -239,7 +239,7 @@ export class JsonPrefixParser {
     this.changed = false;
     if (this.state === DONE) return this.root;
     if (this.stack.length > 0) return this.build();
-    if (this.state === STRING && !this.inKey) return this.visible();
+    if (this.inValueString()) return this.visible();
     return undefined;
   }
 
@@ -357,6 +357,10 @@ export class JsonPrefixParser {
     }
   }
 
+  private inValueString(): boolean {
+    return !this.inKey && (this.state === STRING || this.state === ESCAPE || this.state === UNICODE);
+  }
+
   private visible(): string {
     return this.lastHigh ? this.str.slice(0, -1) : this.str;
   }
@@ -390,7 +394,7 @@ export class JsonPrefixParser {
     let open: unknown;
     let hasOpen = true;
     if (k + 1 < stack.length) open = stack[k + 1]!.snap;
-    else if (!this.inKey && (this.state === STRING || this.state === ESCAPE || this.state === UNICODE)) open = this.visible();
+    else if (this.inValueString()) open = this.visible();
     else hasOpen = false;
     let snap: Container;
     if (frame.array) {
