@@ -24,10 +24,11 @@ export interface SmoothTextOptions {
   delayMs?: number | undefined;
   /**
    * The bound on lag: no character is emitted later than this after it
-   * arrived. When the backlog grows, each emission takes more units
-   * (`ceil(backlog × delayMs / maxLagMs)`), so the output catches up evenly
-   * instead of in a burst; a word still arriving is released half-way once it
-   * is this old. `Infinity` turns the bound off.
+   * arrived. When text waits, each emission takes enough units to clear the
+   * backlog by the time its oldest unit is due (`ceil(backlog × delayMs /
+   * time left)`), so the output speeds up evenly instead of bursting at the
+   * bound; a word still arriving is released half-way once it is this old.
+   * `Infinity` turns the bound off.
    * @default 500
    */
   maxLagMs?: number | undefined;
@@ -104,7 +105,9 @@ export function smoothText(options: SmoothTextOptions = {}): MonoTypeOperatorFun
       let out = '';
       const backlog = units.length - head;
       if (backlog > 0) {
-        let take = maxLagMs > 0 && maxLagMs < Infinity ? Math.max(1, Math.ceil((backlog * delayMs) / maxLagMs)) : 1;
+        // Enough units to clear the backlog, at this pace, by the time its oldest unit is due.
+        const left = times[head]! + maxLagMs - now;
+        let take = left < Infinity && delayMs > 0 ? Math.max(1, Math.ceil((backlog * delayMs) / Math.max(left, delayMs))) : 1;
         while (take-- > 0 && head < units.length) out += units[head++];
         while (head < units.length && times[head]! + maxLagMs <= now) out += units[head++];
         if (head === units.length) {
