@@ -73,9 +73,9 @@ export class JsonPrefixParser {
 
   // the string being parsed
   private inKey = false;
-  private str = '';
+  private str = ''; // decoded so far, less `held`
+  private held = ''; // a trailing high surrogate, held back until its partner (or the closing quote) arrives
   private shown = 0; // visible length of a value string, as last marked
-  private lastHigh = false; // its last code unit is a high surrogate
   private hex = 0;
   private hexDigits = 0;
 
@@ -107,10 +107,9 @@ export class JsonPrefixParser {
             j++;
           }
           if (j > i) {
-            this.str += text.slice(i, j);
             const last = text.charCodeAt(j - 1);
-            this.lastHigh = last >= 0xd800 && last <= 0xdbff;
-            if (!this.inKey) this.grew();
+            if (last >= 0xd800 && last <= 0xdbff) this.append(text.slice(i, j - 1), text.charAt(j - 1));
+            else this.append(text.slice(i, j), '');
           }
           if (j === n) return this.end(text);
           const d = text.charCodeAt(j);
@@ -128,7 +127,7 @@ export class JsonPrefixParser {
           } else {
             const s = ESCAPES[c];
             if (s === undefined) this.fail(text, i, 'not an escape');
-            this.append(s!, false);
+            this.append(s!, '');
             this.state = STRING;
           }
           break;
@@ -138,7 +137,9 @@ export class JsonPrefixParser {
           if (h < 0) this.fail(text, i, 'not a hex digit');
           this.hex = this.hex * 16 + h;
           if (++this.hexDigits === 4) {
-            this.append(String.fromCharCode(this.hex), this.hex >= 0xd800 && this.hex <= 0xdbff);
+            const unit = String.fromCharCode(this.hex);
+            if (this.hex >= 0xd800 && this.hex <= 0xdbff) this.append('', unit);
+            else this.append(unit, '');
             this.state = STRING;
           }
           break;
@@ -300,7 +301,7 @@ export class JsonPrefixParser {
     this.state = STRING;
     this.inKey = key;
     this.str = '';
-    this.lastHigh = false;
+    this.held = '';
     if (!key) {
       this.shown = 0;
       this.touch(this.stack.length - 1); // an empty string shows at once
@@ -308,6 +309,8 @@ export class JsonPrefixParser {
   }
 
   private closeString(): void {
+    this.str += this.held; // a lone high surrogate stays, as JSON.parse keeps it
+    this.held = '';
     if (this.inKey) {
       this.stack[this.stack.length - 1]!.key = this.str;
       this.state = COLON;
@@ -343,16 +346,13 @@ export class JsonPrefixParser {
 
   // ---- strings ---------------------------------------------------------------
 
-  private append(s: string, high: boolean): void {
-    this.str += s;
-    this.lastHigh = high;
-    if (!this.inKey) this.grew();
-  }
-
-  private grew(): void {
-    const visible = this.str.length - (this.lastHigh ? 1 : 0);
-    if (visible !== this.shown) {
-      this.shown = visible;
+  /** Appends decoded text, then `high` (a high surrogate, or '') as the new held-back unit. */
+  private append(s: string, high: string): void {
+    if (this.held !== '') this.str += this.held;
+    if (s !== '') this.str += s;
+    this.held = high;
+    if (!this.inKey && this.str.length !== this.shown) {
+      this.shown = this.str.length;
       this.touch(this.stack.length - 1);
     }
   }
@@ -362,7 +362,7 @@ export class JsonPrefixParser {
   }
 
   private visible(): string {
-    return this.lastHigh ? this.str.slice(0, -1) : this.str;
+    return this.str;
   }
 
   // ---- snapshots -------------------------------------------------------------

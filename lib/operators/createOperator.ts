@@ -6,8 +6,6 @@ export interface OperatorHandlers<T> {
   next(value: T): void;
   /** Runs when the source completes, before the destination completes (a flush may emit). */
   complete?: (() => void) | undefined;
-  /** Runs when the source errors, before the destination gets the error (a flush may emit). */
-  error?: ((error: unknown) => void) | undefined;
 }
 
 /**
@@ -47,7 +45,7 @@ class SourceLink<T> extends Subscription implements Observer<T> {
     try {
       this.handlers = init(destination as Subscriber<never>);
     } catch (error) {
-      this.fail(error);
+      this.error(error);
     }
   }
 
@@ -56,26 +54,11 @@ class SourceLink<T> extends Subscription implements Observer<T> {
     try {
       this.handlers!.next(value);
     } catch (error) {
-      this.fail(error);
+      this.error(error);
     }
   }
 
   error(error: unknown): void {
-    if (this.closed) return;
-    const flush = this.handlers?.error;
-    if (flush) {
-      try {
-        flush(error);
-      } catch (thrown) {
-        this.fail(thrown);
-        return;
-      }
-    }
-    this.fail(error);
-  }
-
-  /** Ends the output with `error`: the source is unsubscribed. */
-  private fail(error: unknown): void {
     if (this.closed) return;
     this.unsubscribe();
     this.destination.error(error);
@@ -88,7 +71,7 @@ class SourceLink<T> extends Subscription implements Observer<T> {
       try {
         flush();
       } catch (error) {
-        this.fail(error);
+        this.error(error);
         return;
       }
       if (this.closed) return;

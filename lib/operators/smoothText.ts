@@ -1,4 +1,4 @@
-import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, materialize, type MonoTypeOperatorFunction, type ObservableNotification, type SchedulerLike, type Subscription } from 'rxjs';
 import { createOperator } from './createOperator';
 
 /** Options of `smoothText()`. */
@@ -87,7 +87,10 @@ export function smoothText(options: SmoothTextOptions = {}): MonoTypeOperatorFun
   const scheduler = options.scheduler ?? asyncScheduler;
   const split = splitter(options.chunking ?? 'word');
 
-  return createOperator((subscriber) => {
+  // The source's notifications arrive as values (materialize), so that an
+  // error can flush what arrived before it is thrown on: the operator core
+  // turns a throw into the output's error.
+  const operator = createOperator<ObservableNotification<string>, string>((subscriber) => {
     // Complete units waiting, each with the arrival time of its first character.
     let units: string[] = [];
     let times: number[] = [];
@@ -166,31 +169,40 @@ export function smoothText(options: SmoothTextOptions = {}): MonoTypeOperatorFun
       if (rest !== '') subscriber.next(rest);
     };
 
-    return {
-      next: (piece) => {
-        if (piece === '') return;
-        const now = scheduler.now();
-        const old = tail.length;
-        if (old === 0) tailTime = now;
-        tail += piece;
-        const found: string[] = [];
-        const used = split(tail, found);
-        if (used > 0) {
-          let at = 0;
-          for (const unit of found) {
-            units.push(unit);
-            times.push(at < old ? tailTime : now);
-            at += unit.length;
-          }
-          tail = tail.slice(used);
-          if (used >= old) tailTime = now;
+    /** A piece arrives: cut what is complete, then emit or set the timer. */
+    const arrive = (piece: string): void => {
+      if (piece === '') return;
+      const now = scheduler.now();
+      const old = tail.length;
+      if (old === 0) tailTime = now;
+      tail += piece;
+      const found: string[] = [];
+      const used = split(tail, found);
+      if (used > 0) {
+        let at = 0;
+        for (const unit of found) {
+          units.push(unit);
+          times.push(at < old ? tailTime : now);
+          at += unit.length;
         }
-        plan(now);
+        tail = tail.slice(used);
+        if (used >= old) tailTime = now;
+      }
+      plan(now);
+    };
+
+    return {
+      next: (notification) => {
+        if (notification.kind === 'N') arrive(notification.value);
+        else if (notification.kind === 'E') {
+          flush();
+          throw notification.error;
+        }
       },
       complete: flush,
-      error: flush,
     };
   });
+  return (source) => operator(source.pipe(materialize()));
 }
 
 const SPACE = /^\s/;
