@@ -56,8 +56,9 @@ type Splitter = (pending: string, out: string[]) => number;
  * Unsubscribing cancels the timers.
  *
  * ```text
- * source: -a------------b--|     (a: 'Hello big ', b: 'world')
- * result: -x--y---------z--(w|)  smoothText({ delayMs: 3 })   (x: 'Hello ', y: 'big ', z: held, w: 'world')
+ * source: -a------------b--|       (a: 'Hello big wide ', b: 'world')
+ * result: -x--y---------z--(w|)    smoothText({ delayMs: 3 })
+ *   (x: 'Hello ', y: 'big ', z: 'wide ' once 'world' shows it ended, w: 'world' at completion)
  * ```
  *
  * ## Example
