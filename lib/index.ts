@@ -72,6 +72,14 @@ export { toolCalls } from './operators/toolCalls';
 export { parseToolCallArguments } from './parseToolCallArguments';
 export { usage } from './operators/usage';
 
+// UI operators: partial JSON previews and smoothed text
+export { partialJson } from './operators/partialJson';
+export { partialToolCalls } from './operators/partialToolCalls';
+export type { PartialToolCall } from './operators/partialToolCalls';
+export { smoothText } from './operators/smoothText';
+export type { SmoothTextOptions } from './operators/smoothText';
+export { CohereJsonError, isCohereJsonError } from './errors/CohereJsonError';
+
 // Deliberately not exported:
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own
 // export { hasErrorName } from './errors/CohereError'; // internal; use the is…Error guards

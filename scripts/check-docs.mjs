@@ -52,10 +52,12 @@ function rxjsNames() {
 
 const libNames = exportedNames('lib/index.ts');
 const rxNames = rxjsNames().filter((n) => !libNames.includes(n));
-const autoImports = [
-  `import { ${libNames.join(', ')} } from 'cohere-rx';`,
-  `import { ${rxNames.join(', ')} } from 'rxjs';`,
-];
+/** The imports a block without its own gets: every public name it does not declare itself. */
+function autoImportsFor(code) {
+  const declared = new Set([...code.matchAll(/\b(?:interface|type|class|function|const|let|var)\s+([A-Za-z_$][\w$]*)/g)].map((m) => m[1]));
+  const keep = (names) => names.filter((n) => !declared.has(n)).join(', ');
+  return [`import { ${keep(libNames)} } from 'cohere-rx';`, `import { ${keep(rxNames)} } from 'rxjs';`];
+}
 
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
@@ -92,7 +94,7 @@ for (const doc of docs) {
     }
     blocks++;
     const hasImports = body.some((l) => /^\s*import\s/.test(l));
-    const header = hasImports ? [] : autoImports;
+    const header = hasImports ? [] : autoImportsFor(body.join('\n'));
     const name = `${relative(root, doc).replace(/[^\w]+/g, '_')}_${start + 1}.ts`;
     const file = join(outDir, name);
     writeFileSync(file, [...header, ...body, 'export {};', ''].join('\n'));
@@ -111,7 +113,8 @@ const options = {
   moduleResolution: ts.ModuleResolutionKind.Bundler,
   types: ['node', 'jest'],
 };
-const ambient = [join(root, 'scripts', 'check-docs-givens.d.ts'), join(root, 'lib', 'testing', 'sse.d.ts')];
+const ambient = ['check-docs-givens.d.ts', 'check-docs-angular.d.ts'].map((f) => join(root, 'scripts', f));
+ambient.push(join(root, 'lib', 'testing', 'sse.d.ts'));
 const program = ts.createProgram([...origins.keys(), ...ambient], options);
 const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => !d.file || origins.has(resolve(d.file.fileName)) || !d.file.fileName.includes('node_modules'));
 

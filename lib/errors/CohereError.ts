@@ -32,6 +32,7 @@ const NAMES = new Set([
   'CohereAbortError',
   'CohereToolArgumentsError',
   'CohereConfigError',
+  'CohereJsonError',
 ]);
 
 /**

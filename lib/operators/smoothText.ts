@@ -1,0 +1,305 @@
+import { asyncScheduler, materialize, type MonoTypeOperatorFunction, type ObservableNotification, type SchedulerLike, type Subscription } from 'rxjs';
+import { createOperator } from './createOperator';
+
+/** Options of `smoothText()`. */
+export interface SmoothTextOptions {
+  /**
+   * How text is cut into the units released one at a time:
+   * - `'word'`: a word with the spaces and punctuation after it, found with
+   *   `Intl.Segmenter` (`granularity: 'word'`, so Chinese, Japanese and Thai
+   *   split into words), or by a regular expression where `Intl.Segmenter` is
+   *   missing (then Chinese and Japanese split per character, Thai only at spaces);
+   * - `'line'`: a line with its `\n`;
+   * - a `RegExp`: each match ends a unit (a match that reaches the end of the
+   *   text so far waits for more, as it may grow);
+   * - a function: given the text not yet cut, returns the length of the first
+   *   complete unit at its start, or 0 when none is complete yet.
+   * @default 'word'
+   */
+  chunking?: 'word' | 'line' | RegExp | ((pending: string) => number) | undefined;
+  /**
+   * The pace: time between two emissions while text is waiting.
+   * @default 10
+   */
+  delayMs?: number | undefined;
+  /**
+   * The bound on lag: no character is emitted later than this after it
+   * arrived. When text waits, each emission takes enough units to clear the
+   * backlog by the time its oldest unit is due (`ceil(backlog × delayMs /
+   * time left)`), so the output speeds up evenly instead of bursting at the
+   * bound; a word still arriving is released half-way once it is this old.
+   * `Infinity` turns the bound off.
+   * @default 500
+   */
+  maxLagMs?: number | undefined;
+  /**
+   * Where the pacing timers run (a `TestScheduler` in marble tests).
+   * @default asyncScheduler
+   */
+  scheduler?: SchedulerLike | undefined;
+}
+
+/** Cuts the complete units at the start of `pending` into `out`; returns how much was cut. */
+type Splitter = (pending: string, out: string[]) => number;
+
+/**
+ * Re-paces text pieces for display: word by word, at an even pace that never
+ * lags the source by more than a bound.
+ *
+ * Network-sized bursts come out one unit (a word, by default) every `delayMs`;
+ * the first as soon as it is complete. A word is held back until the text
+ * after it shows that it ended. When text waits, emissions take several units
+ * each, so no character comes out later than `maxLagMs` after it arrived.
+ * Nothing is lost, reordered or duplicated: the output joined equals the
+ * input joined. When the source completes, what is left comes out at once,
+ * then completion; when it errors, what is left comes out, then the error.
+ * Unsubscribing cancels the timers.
+ *
+ * ```text
+ * source: -a------------b--|       (a: 'Hello big wide ', b: 'world')
+ * result: -x--y---------z--(w|)    smoothText({ delayMs: 3 })
+ *   (x: 'Hello ', y: 'big ', z: 'wide ' once 'world' shows it ended, w: 'world' at completion)
+ * ```
+ *
+ * ## Example
+ * Show the answer flowing word by word.
+ * ```ts
+ * import { chatStream$, smoothText, textOnly } from 'cohere-rx';
+ * import { scan } from 'rxjs';
+ *
+ * chatStream$(request)
+ *   .pipe(textOnly(), smoothText(), scan((all, piece) => all + piece, ''))
+ *   .subscribe((text) => (answer.textContent = text));
+ * ```
+ *
+ * @see {@link textOnly}
+ * @param options `chunking`, `delayMs`, `maxLagMs`, `scheduler`; all optional.
+ * @returns An operator re-pacing text pieces.
+ */
+export function smoothText(options: SmoothTextOptions = {}): MonoTypeOperatorFunction<string> {
+  const delayMs = options.delayMs ?? 10;
+  const maxLagMs = options.maxLagMs ?? 500;
+  if (typeof delayMs !== 'number' || !(delayMs >= 0) || delayMs === Infinity) {
+    throw new RangeError(`smoothText: delayMs must be a finite number >= 0, got ${String(delayMs)}`);
+  }
+  if (typeof maxLagMs !== 'number' || !(maxLagMs >= 0)) {
+    throw new RangeError(`smoothText: maxLagMs must be a number >= 0 (or Infinity), got ${String(maxLagMs)}`);
+  }
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const split = splitter(options.chunking ?? 'word');
+
+  // The source's notifications arrive as values (materialize), so that an
+  // error can flush what arrived before it is thrown on: the operator core
+  // turns a throw into the output's error.
+  const operator = createOperator<ObservableNotification<string>, string>((subscriber) => {
+    // Complete units waiting, each with the arrival time of its first character.
+    let units: string[] = [];
+    let times: number[] = [];
+    let head = 0;
+    // Text not yet cut into a complete unit, and when its first character arrived.
+    let tail = '';
+    let tailTime = 0;
+    let lastOut = -Infinity;
+    let timer: Subscription | undefined;
+    let timerAt = 0;
+    subscriber.add(() => timer?.unsubscribe());
+
+    /** One emission: the units due now (at least one), and the tail if it has waited too long. */
+    const release = (now: number): void => {
+      let out = '';
+      const backlog = units.length - head;
+      if (backlog > 0) {
+        // Enough units to clear the backlog, at this pace, by the time its oldest unit is due.
+        const left = times[head]! + maxLagMs - now;
+        let take = left < Infinity && delayMs > 0 ? Math.max(1, Math.ceil((backlog * delayMs) / Math.max(left, delayMs))) : 1;
+        while (take-- > 0 && head < units.length) out += units[head++];
+        while (head < units.length && times[head]! + maxLagMs <= now) out += units[head++];
+        if (head === units.length) {
+          units = [];
+          times = [];
+          head = 0;
+        } else if (head > 1024 && head * 2 > units.length) {
+          units = units.slice(head);
+          times = times.slice(head);
+          head = 0;
+        }
+      }
+      if (head === units.length && tail !== '' && tailTime + maxLagMs <= now) {
+        out += tail;
+        tail = '';
+      }
+      if (out !== '') {
+        lastOut = now;
+        subscriber.next(out);
+      }
+    };
+
+    /** Emits what is due now, then sets the timer for the next emission (or none). */
+    const plan = (now: number): void => {
+      for (;;) {
+        let due: number;
+        if (head < units.length) due = Math.min(Math.max(lastOut + delayMs, now), times[head]! + maxLagMs);
+        else if (tail !== '') due = tailTime + maxLagMs;
+        else due = Infinity;
+        if (due <= now) {
+          release(now);
+          if (subscriber.closed) return;
+          continue;
+        }
+        if (timer && timerAt === due) return;
+        timer?.unsubscribe();
+        timer = undefined;
+        if (due === Infinity) return;
+        timerAt = due;
+        timer = scheduler.schedule(() => {
+          timer = undefined;
+          plan(Math.max(scheduler.now(), timerAt));
+        }, due - now);
+        return;
+      }
+    };
+
+    const flush = (): void => {
+      timer?.unsubscribe();
+      timer = undefined;
+      const rest = units.slice(head).join('') + tail;
+      units = [];
+      times = [];
+      head = 0;
+      tail = '';
+      if (rest !== '') subscriber.next(rest);
+    };
+
+    /** A piece arrives: cut what is complete, then emit or set the timer. */
+    const arrive = (piece: string): void => {
+      if (piece === '') return;
+      const now = scheduler.now();
+      const old = tail.length;
+      if (old === 0) tailTime = now;
+      tail += piece;
+      const found: string[] = [];
+      const used = split(tail, found);
+      if (used > 0) {
+        let at = 0;
+        for (const unit of found) {
+          units.push(unit);
+          times.push(at < old ? tailTime : now);
+          at += unit.length;
+        }
+        tail = tail.slice(used);
+        if (used >= old) tailTime = now;
+      }
+      plan(now);
+    };
+
+    return {
+      next: (notification) => {
+        if (notification.kind === 'N') arrive(notification.value);
+        else if (notification.kind === 'E') {
+          flush();
+          throw notification.error;
+        }
+      },
+      complete: flush,
+    };
+  });
+  return (source) => operator(source.pipe(materialize()));
+}
+
+const SPACE = /^\s/;
+
+/** The splitter for a `chunking` option. */
+function splitter(chunking: NonNullable<SmoothTextOptions['chunking']>): Splitter {
+  if (chunking === 'word') return typeof Intl !== 'undefined' && typeof Intl.Segmenter === 'function' ? bySegmenter() : byWordPattern();
+  if (chunking === 'line') return byLine;
+  if (chunking instanceof RegExp) return byMatch(chunking);
+  if (typeof chunking === 'function') return byFunction(chunking);
+  throw new TypeError(`smoothText: chunking must be 'word', 'line', a RegExp or a function, got ${String(chunking)}`);
+}
+
+/**
+ * Word units from segments: a unit ends before a segment that is not
+ * whitespace and either follows whitespace or is a word while the unit has a
+ * word already. So punctuation stays with its word (`'Hello, '`), an opening
+ * bracket with the word it opens (`'(see) '`), and words written without
+ * spaces (Chinese, Japanese, Thai) are units of their own. The last unit may
+ * still grow: it stays pending.
+ */
+function cutWords(pending: string, segments: Iterable<{ segment: string; index: number; isWordLike?: boolean | undefined }>, out: string[]): number {
+  let start = 0;
+  let hasWord = false;
+  let afterSpace = false;
+  for (const { segment, index, isWordLike } of segments) {
+    const space = SPACE.test(segment);
+    if (!space && index > start && (afterSpace || (isWordLike && hasWord))) {
+      out.push(pending.slice(start, index));
+      start = index;
+      hasWord = false;
+    }
+    if (isWordLike) hasWord = true;
+    afterSpace = space;
+  }
+  return start;
+}
+
+function bySegmenter(): Splitter {
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
+  return (pending, out) => cutWords(pending, segmenter.segment(pending), out);
+}
+
+/** Without `Intl.Segmenter`: whitespace runs, single Han/Kana characters, letter-or-digit runs, anything else. */
+function byWordPattern(): Splitter {
+  const token = /(\s+)|([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{N}\p{M}_'’]+)|([^\s\p{L}\p{N}\p{M}_'’]+)/gu;
+  return (pending, out) => {
+    const segments: { segment: string; index: number; isWordLike: boolean }[] = [];
+    token.lastIndex = 0;
+    for (let m = token.exec(pending); m !== null; m = token.exec(pending)) {
+      segments.push({ segment: m[0], index: m.index, isWordLike: m[2] !== undefined });
+    }
+    return cutWords(pending, segments, out);
+  };
+}
+
+function byLine(pending: string, out: string[]): number {
+  let start = 0;
+  for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
+    out.push(pending.slice(start, nl + 1));
+    start = nl + 1;
+  }
+  return start;
+}
+
+function byMatch(pattern: RegExp): Splitter {
+  const global = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '') + 'g');
+  return (pending, out) => {
+    let start = 0;
+    global.lastIndex = 0;
+    for (let m = global.exec(pending); m !== null; m = global.exec(pending)) {
+      const end = m.index + m[0].length;
+      if (m[0] === '') global.lastIndex++; // an empty match: step over it
+      if (end >= pending.length) break; // it may still grow
+      if (end > start) {
+        out.push(pending.slice(start, end));
+        start = end;
+      }
+    }
+    return start;
+  };
+}
+
+function byFunction(cut: (pending: string) => number): Splitter {
+  return (pending, out) => {
+    let start = 0;
+    while (start < pending.length) {
+      const rest = pending.slice(start);
+      const length = cut(rest);
+      if (length === 0) break;
+      if (!Number.isInteger(length) || length < 0 || length > rest.length) {
+        throw new RangeError(`smoothText: the chunking function returned ${String(length)} for ${rest.length} character(s) of text`);
+      }
+      out.push(rest.slice(0, length));
+      start += length;
+    }
+    return start;
+  };
+}
