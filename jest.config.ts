@@ -1,3 +1,11 @@
+// This file is CommonJS written in TypeScript's erasable syntax only: a type-only
+// import and `module.exports`, no `export default`. Jest loads a .ts config in
+// two ways: on Node with built-in type stripping (22.18+, 23.6+) it require()s
+// the file natively; on older Node it compiles it with ts-node. The package is
+// "type": "commonjs", so the native path reads this file as CommonJS: with an
+// `export default` it failed with "Failed to load the ES module … jest.config.ts"
+// (printed as a warning) before Jest fell back to ts-node. Written this way,
+// both paths load the same file the same way. See docs/decisions.md.
 import type { Config } from 'jest';
 
 const config: Config = {
@@ -20,4 +28,17 @@ const config: Config = {
   testTimeout: 20_000,
 };
 
-export default config;
+// scripts/rxjs-matrix.sh runs the suite against another RxJS installed outside
+// node_modules: COHERE_RX_RXJS_DIR is that package's folder, and
+// COHERE_RX_RXJS_VERSION the version the setup file checks was really loaded.
+const otherRxjs = process.env['COHERE_RX_RXJS_DIR'];
+if (otherRxjs) {
+  config.moduleNameMapper = {
+    ...config.moduleNameMapper,
+    '^rxjs$': otherRxjs,
+    '^rxjs/(.*)$': `${otherRxjs}/$1`,
+  };
+  config.setupFiles = ['<rootDir>/scripts/rxjs-version-check.cjs'];
+}
+
+module.exports = config;

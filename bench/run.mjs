@@ -3,6 +3,7 @@
 // this run only (absolute times vary from machine to machine).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CohereClientV2 } from 'cohere-ai';
@@ -285,6 +286,23 @@ target('accumulateMessage cost growth, 2 500 → 100 000 events', sc.growth, '<=
 target('accumulateMessage/textOnly at 100 000 events', sc.overTextOnly, '<=', 1.3);
 target(`textOnly retained heap growth over ${MILLION} events (MiB)`, memText.retainedMaxMiB, '<', 16);
 
+// The ratios hold for this machine only: say which one it was.
+const cpus = os.cpus();
+results.machine = {
+  cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
+  cores: os.availableParallelism?.() ?? cpus.length,
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  node: process.version,
+};
+log(`\nmachine: ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.os}; node ${results.machine.node}${QUICK ? '; BENCH_QUICK=1 (fewer rounds)' : ''}`);
+
 mkdirSync(join(here, '..', '.bench-out'), { recursive: true });
 writeFileSync(join(here, '..', '.bench-out', 'latest.json'), JSON.stringify(results, null, 2));
-process.exitCode = 0;
+const missed = results.targets.filter((t) => !t.pass);
+if (missed.length > 0) {
+  log(`\n${missed.length} of ${results.targets.length} targets missed: ${missed.map((t) => t.name).join('; ')}`);
+  process.exitCode = 1;
+} else {
+  log(`\nall ${results.targets.length} targets met`);
+  process.exitCode = 0;
+}
