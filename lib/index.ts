@@ -71,7 +71,11 @@ export { toolCalls } from './operators/toolCalls';
 export { parseToolCallArguments } from './parseToolCallArguments';
 export { usage } from './operators/usage';
 
+// Tool loop
+export type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from './types/loop';
+
 // Deliberately not exported:
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own
 // export { hasErrorName } from './errors/CohereError'; // internal; use the is…Error guards
+// export { reduceMessage } from './operators/messageReducer'; // internal body of accumulateMessage and runTools$; use accumulateMessage()
 // The replay server and event builders live in the `cohere-rx/testing` entry point, so apps never bundle them.
