@@ -72,7 +72,14 @@ export { parseToolCallArguments } from './parseToolCallArguments';
 export { usage } from './operators/usage';
 
 // Tool loop
+export { runTools$ } from './loop/runTools';
+export type { RunToolsOptions } from './loop/runTools';
+export { defineTool } from './loop/defineTool';
+export type { ToolContext, ToolDefinition } from './loop/defineTool';
+export { isToolResultEvent } from './loop/isToolResultEvent';
+export { isStepEndEvent } from './loop/isStepEndEvent';
 export type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from './types/loop';
+export { CohereMaxStepsError, isCohereMaxStepsError } from './errors/CohereMaxStepsError';
 
 // Deliberately not exported:
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own

@@ -31,6 +31,7 @@ const NAMES = new Set([
   'CohereGenerationError',
   'CohereAbortError',
   'CohereToolArgumentsError',
+  'CohereMaxStepsError',
 ]);
 
 /**
