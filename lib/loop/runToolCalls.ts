@@ -23,7 +23,8 @@ export function runToolCalls(
 
 function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string, ToolDefinition>>): Observable<ToolResultEvent> {
   return new Observable<ToolResultEvent>((subscriber) => {
-    const controller = new AbortController();
+    // Made on first use of `signal`: most tools never read it, and an AbortController is not free.
+    let controller: AbortController | undefined;
     let settled = false;
     const settle = (result: { output: unknown } | { error: unknown }): void => {
       settled = true;
@@ -32,7 +33,7 @@ function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string
     };
     // Cancelled before the tool finished: its signal tells code that is not an Observable.
     subscriber.add(() => {
-      if (!settled) controller.abort();
+      if (!settled) controller?.abort();
     });
 
     const name = call.function.name;
@@ -45,7 +46,14 @@ function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string
     let result: unknown;
     try {
       const args = parseToolCallArguments(call);
-      result = tool.execute(args, { call, step, signal: controller.signal });
+      result = tool.execute(args, {
+        call,
+        step,
+        get signal() {
+          controller ??= new AbortController();
+          return controller.signal;
+        },
+      });
     } catch (error) {
       settle({ error });
       return;

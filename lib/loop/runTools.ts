@@ -1,4 +1,4 @@
-import { concat, defer, Observable, of, tap, throwError } from 'rxjs';
+import { Observable } from 'rxjs';
 import { chatStream$, type ChatStreamOptions } from '../chatStream';
 import { CohereAbortError } from '../errors/CohereAbortError';
 import { CohereMaxStepsError } from '../errors/CohereMaxStepsError';
@@ -77,41 +77,61 @@ const DEFAULT_MAX_STEPS = 10;
  * @returns A cold Observable of the loop's events.
  */
 export function runTools$(request: ChatRequest, options: RunToolsOptions): Observable<ToolLoopEvent> {
-  return defer(() => {
+  // One flat chain, not a recursion of concat()s: each event of step k passes
+  // through the same few subscribers as in step 1, however long the loop.
+  return new Observable<ToolLoopEvent>((subscriber) => {
     const { tools, maxSteps = DEFAULT_MAX_STEPS, toolConcurrency = Infinity, ...streamOptions } = options;
     const problem = checkOptions(tools, maxSteps, toolConcurrency);
-    if (problem) return throwError(() => new TypeError(`runTools$: ${problem}`));
+    if (problem) return subscriber.error(new TypeError(`runTools$: ${problem}`));
     const requestTools = request.tools ?? toolsOf(tools);
 
-    const step$ = (step: number, messages: ChatMessage[]): Observable<ToolLoopEvent> =>
-      defer(() => {
-        let state = initialMessageState();
-        const body: ChatRequest = { ...request, messages };
-        if (requestTools) body.tools = requestTools;
-        const turn$ = chatStream$(body, streamOptions).pipe(tap((event) => (state = reduceMessage(state, event))));
-        return concat(turn$, defer(() => afterTurn(step, messages, state.response)));
-      });
+    const turn = (step: number, messages: ChatMessage[]): void => {
+      let state = initialMessageState();
+      const body: ChatRequest = { ...request, messages };
+      if (requestTools) body.tools = requestTools;
+      subscriber.add(
+        chatStream$(body, streamOptions).subscribe({
+          next: (event) => {
+            state = reduceMessage(state, event);
+            subscriber.next(event);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => afterTurn(step, messages, state.response),
+        }),
+      );
+    };
 
-    const afterTurn = (step: number, messages: ChatMessage[], response: ChatResponse): Observable<ToolLoopEvent> => {
+    const afterTurn = (step: number, messages: ChatMessage[], response: ChatResponse): void => {
+      if (subscriber.closed) return;
       const assistant = assistantMessageOf(response);
       const calls = response.message.tool_calls ?? [];
       if (response.finish_reason !== 'TOOL_CALL' || calls.length === 0) {
-        return of(stepEnd(step, response, [], [...messages, assistant]));
+        subscriber.next(stepEnd(step, response, [], [...messages, assistant]));
+        subscriber.complete();
+        return;
       }
       const results = new Map<ToolCall, ToolResultEvent>();
-      const tools$ = runToolCalls(calls, step, tools, toolConcurrency).pipe(tap((result) => results.set(result.call, result)));
-      const next$ = defer(() => {
-        // In call order, whatever order they finished in.
-        const toolResults = calls.map((call) => toolMessageOf(results.get(call)!));
-        const history = [...messages, assistant, ...toolResults];
-        const end = of(stepEnd(step, response, toolResults, history));
-        if (step >= maxSteps) return concat(end, throwError(() => new CohereMaxStepsError(maxSteps, history)));
-        return concat(end, step$(step + 1, history));
-      });
-      return concat(untilAborted(tools$, streamOptions), next$);
+      subscriber.add(
+        untilAborted(runToolCalls(calls, step, tools, toolConcurrency), streamOptions).subscribe({
+          next: (result) => {
+            results.set(result.call, result);
+            subscriber.next(result);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            // In call order, whatever order they finished in.
+            const toolResults = calls.map((call) => toolMessageOf(results.get(call)!));
+            const history = [...messages, assistant, ...toolResults];
+            subscriber.next(stepEnd(step, response, toolResults, history));
+            if (subscriber.closed) return; // unsubscribed at step-end: no further request
+            if (step >= maxSteps) subscriber.error(new CohereMaxStepsError(maxSteps, history));
+            else turn(step + 1, history);
+          },
+        }),
+      );
     };
 
-    return step$(1, request.messages);
+    turn(1, request.messages);
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Citation, TextContent, ThinkingContent, ToolCall } from '../types/common';
 import type { ToolLoopEvent } from '../types/loop';
-import type { ChatResponse, ChatResponseMessage } from '../types/response';
+import type { ChatResponse } from '../types/response';
 
 // The per-event logic of accumulateMessage(), as a pure reducer (internal,
 // not exported from the package). runTools$() folds each model turn with it to
@@ -18,12 +18,20 @@ interface Placed<T> {
   readonly indexes: number[]; // ascending, one per item
 }
 
-/** The message being assembled. Immutable: every change is a new state. */
+/**
+ * The message being assembled. Immutable: every change is a new state, built
+ * field by field (no object spread: this runs once per token).
+ */
 export interface MessageState {
   /** The snapshot for this state; a new object for every new state. */
   readonly response: ChatResponse;
+  readonly id: string;
   readonly blocks: Placed<Block>;
+  readonly plan: string;
   readonly calls: Placed<ToolCall>;
+  readonly citations: Citation[];
+  readonly finishReason: ChatResponse['finish_reason'];
+  readonly usage: ChatResponse['usage'];
 }
 
 /** Before any event: an empty message with no id (new arrays each time, never shared). */
@@ -39,6 +47,7 @@ export function initialMessageState(): MessageState {
  * is cheap in V8, and only the few-element arrays that change are copied.
  */
 export function reduceMessage(state: MessageState, event: ToolLoopEvent): MessageState {
+  const s = state;
   switch (event.type) {
     case 'message-start':
       return startMessage(event.id ?? '');
@@ -48,99 +57,125 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
         start?.type === 'thinking'
           ? { type: 'thinking', thinking: start.thinking ?? '' }
           : { type: 'text', text: start?.text ?? '' };
-      return withBlocks(state, put(state.blocks, event.index ?? 0, block));
+      return next(s, s.id, put(s.blocks, event.index ?? 0, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
     }
     case 'content-delta': {
       const piece = event.delta?.message?.content;
-      if (!piece) return state;
+      if (!piece) return s;
       const index = event.index ?? 0;
-      const current = find(state.blocks, index);
+      const current = find(s.blocks, index);
       let block: Block;
       if (current?.type === 'thinking' || (!current && typeof piece.thinking === 'string')) {
-        if (!piece.thinking) return state;
+        if (!piece.thinking) return s;
         block = { type: 'thinking', thinking: ((current as ThinkingContent | undefined)?.thinking ?? '') + piece.thinking };
       } else {
-        if (!piece.text) return state;
+        if (!piece.text) return s;
         block = { type: 'text', text: ((current as TextContent | undefined)?.text ?? '') + piece.text };
       }
-      return withBlocks(state, put(state.blocks, index, block));
+      return next(s, s.id, put(s.blocks, index, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
     }
     case 'tool-plan-delta': {
       const piece = event.delta?.message?.tool_plan;
-      if (!piece) return state;
-      return withMessage(state, { ...state.response.message, tool_plan: (state.response.message.tool_plan ?? '') + piece });
+      if (!piece) return s;
+      return next(s, s.id, s.blocks, s.plan + piece, s.calls, s.citations, s.finishReason, s.usage);
     }
     case 'tool-call-start': {
       const start = event.delta?.message?.tool_calls;
-      return withCalls(
-        state,
-        put(state.calls, event.index ?? 0, {
-          id: start?.id ?? '',
-          type: 'function',
-          function: { name: start?.function?.name ?? '', arguments: start?.function?.arguments ?? '' },
-        }),
-      );
+      const call: ToolCall = {
+        id: start?.id ?? '',
+        type: 'function',
+        function: { name: start?.function?.name ?? '', arguments: start?.function?.arguments ?? '' },
+      };
+      return next(s, s.id, s.blocks, s.plan, put(s.calls, event.index ?? 0, call), s.citations, s.finishReason, s.usage);
     }
     case 'tool-call-delta': {
       const piece = event.delta?.message?.tool_calls?.function?.arguments;
-      if (!piece) return state;
+      if (!piece) return s;
       const index = event.index ?? 0;
-      const base = find(state.calls, index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
-      return withCalls(state, put(state.calls, index, { ...base, function: { ...base.function, arguments: base.function.arguments + piece } }));
+      const base = find(s.calls, index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
+      const call: ToolCall = { id: base.id, type: 'function', function: { name: base.function.name, arguments: base.function.arguments + piece } };
+      return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
     }
     case 'tool-call-end': {
       // A tool without parameters streams no arguments: '' means {}.
       const index = event.index ?? 0;
-      const current = find(state.calls, index);
-      if (!current || current.function.arguments !== '') return state;
-      return withCalls(state, put(state.calls, index, { ...current, function: { ...current.function, arguments: '{}' } }));
+      const current = find(s.calls, index);
+      if (!current || current.function.arguments !== '') return s;
+      const call: ToolCall = { id: current.id, type: 'function', function: { name: current.function.name, arguments: '{}' } };
+      return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
     }
     case 'citation-start': {
       const citation = event.delta?.message?.citations;
-      if (!citation || typeof citation !== 'object') return state;
-      const citations: Citation[] = [...(state.response.message.citations ?? []), citation];
-      return withMessage(state, { ...state.response.message, citations });
+      if (!citation || typeof citation !== 'object') return s;
+      return next(s, s.id, s.blocks, s.plan, s.calls, [...s.citations, citation], s.finishReason, s.usage);
     }
-    case 'message-end': {
-      // A message-end always gives a new snapshot: it is the one with finish_reason and usage.
-      const before = state.response;
-      const response: ChatResponse = { id: before.id || (event.id ?? ''), message: before.message };
-      const finishReason = event.delta?.finish_reason ?? before.finish_reason;
-      const usage = event.delta?.usage ?? before.usage;
-      if (finishReason !== undefined) response.finish_reason = finishReason;
-      if (usage !== undefined) response.usage = usage;
-      return { ...state, response };
-    }
+    case 'message-end':
+      // Always a new snapshot: the one with finish_reason and usage. The message keeps its identity.
+      return next(
+        s,
+        s.id || (event.id ?? ''),
+        s.blocks,
+        s.plan,
+        s.calls,
+        s.citations,
+        event.delta?.finish_reason ?? s.finishReason,
+        event.delta?.usage ?? s.usage,
+      );
     case 'content-end':
     case 'citation-end':
     case 'debug':
     case 'tool-result':
     case 'step-end':
-      return state;
+      return s;
     default:
       // A new known event type is a compile error here until it is handled
       // above; an unknown type at run time (a newer API) changes nothing.
       event satisfies never;
-      return state;
+      return s;
   }
 }
 
 function startMessage(id: string): MessageState {
   const blocks: Placed<Block> = { items: [], indexes: [] };
-  return { response: { id, message: { role: 'assistant', content: blocks.items } }, blocks, calls: { items: [], indexes: [] } };
+  const calls: Placed<ToolCall> = { items: [], indexes: [] };
+  return {
+    response: { id, message: { role: 'assistant', content: blocks.items } },
+    id,
+    blocks,
+    plan: '',
+    calls,
+    citations: [],
+    finishReason: undefined,
+    usage: undefined,
+  };
 }
 
-/** A new state with `message`, keeping the response's other fields. */
-function withMessage(state: MessageState, message: ChatResponseMessage, blocks = state.blocks, calls = state.calls): MessageState {
-  return { response: { ...state.response, message }, blocks, calls };
-}
-
-function withBlocks(state: MessageState, blocks: Placed<Block>): MessageState {
-  return withMessage(state, { ...state.response.message, content: blocks.items }, blocks);
-}
-
-function withCalls(state: MessageState, calls: Placed<ToolCall>): MessageState {
-  return withMessage(state, { ...state.response.message, tool_calls: calls.items }, state.blocks, calls);
+/**
+ * The next state. The message is rebuilt only when one of its parts changed
+ * (else the snapshot keeps the previous message object); empty parts are left
+ * out, as in a non-streaming response.
+ */
+function next(
+  prev: MessageState,
+  id: string,
+  blocks: Placed<Block>,
+  plan: string,
+  calls: Placed<ToolCall>,
+  citations: Citation[],
+  finishReason: ChatResponse['finish_reason'],
+  usage: ChatResponse['usage'],
+): MessageState {
+  let message = prev.response.message;
+  if (blocks !== prev.blocks || plan !== prev.plan || calls !== prev.calls || citations !== prev.citations) {
+    message = { role: 'assistant', content: blocks.items };
+    if (plan !== '') message.tool_plan = plan;
+    if (calls.items.length > 0) message.tool_calls = calls.items;
+    if (citations.length > 0) message.citations = citations;
+  }
+  const response: ChatResponse = { id, message };
+  if (finishReason !== undefined) response.finish_reason = finishReason;
+  if (usage !== undefined) response.usage = usage;
+  return { response, id, blocks, plan, calls, citations, finishReason, usage };
 }
 
 /** The item at wire `index`, if there is one. */
