@@ -80,7 +80,18 @@ export { smoothText } from './operators/smoothText';
 export type { SmoothTextOptions } from './operators/smoothText';
 export { CohereJsonError, isCohereJsonError } from './errors/CohereJsonError';
 
+// Tool loop
+export { runTools$ } from './loop/runTools';
+export type { RunToolsOptions } from './loop/runTools';
+export { defineTool } from './loop/defineTool';
+export type { ToolContext, ToolDefinition } from './loop/defineTool';
+export { isToolResultEvent } from './loop/isToolResultEvent';
+export { isStepEndEvent } from './loop/isStepEndEvent';
+export type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from './types/loop';
+export { CohereMaxStepsError, isCohereMaxStepsError } from './errors/CohereMaxStepsError';
+
 // Deliberately not exported:
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own
 // export { hasErrorName } from './errors/CohereError'; // internal; use the is…Error guards
+// export { reduceMessage } from './operators/messageReducer'; // internal body of accumulateMessage and runTools$; use accumulateMessage()
 // The replay server and event builders live in the `cohere-rx/testing` entry point, so apps never bundle them.

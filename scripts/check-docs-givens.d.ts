@@ -2,7 +2,7 @@
 // assumes without writing it. Typed as real code would have them, so that the
 // snippets are checked against the library's types, not waved through.
 // Used by scripts/check-docs.mjs only.
-import type { ChatDocument, ChatMessage, ChatRequest, ChatStreamEvent, Tool } from 'cohere-rx';
+import type { ChatDocument, ChatMessage, ChatRequest, ChatStreamEvent, Tool, ToolDefinition } from 'cohere-rx';
 import type { Observable } from 'rxjs';
 
 declare global {
@@ -12,6 +12,11 @@ declare global {
   const messages: ChatMessage[];
   const tools: Tool[];
   const documents: ChatDocument[];
+  /** Tool definitions of the app, for runTools$ (docs/tools.md). */
+  const get_weather: ToolDefinition<{ location: string }>;
+  const lookup_order: ToolDefinition<{ id: string }>;
+  function showApprovalDialog(callId: string, details: unknown): void;
+  function sendEmail(email: { to: string; body: string }): { sent: boolean };
   /** The app's own tool runner. */
   function runTool(name: string, args: Record<string, unknown>): Promise<unknown>;
   /** UI hooks of the app. */

@@ -33,6 +33,7 @@ const NAMES = new Set([
   'CohereToolArgumentsError',
   'CohereConfigError',
   'CohereJsonError',
+  'CohereMaxStepsError',
 ]);
 
 /**

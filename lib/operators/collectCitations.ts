@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { Citation } from '../types/common';
-import type { ChatStreamEvent } from '../types/events';
+import type { ToolLoopEvent } from '../types/loop';
 import { createOperator } from './createOperator';
 
 /**
@@ -28,7 +28,7 @@ import { createOperator } from './createOperator';
  * @see {@link accumulateMessage}, whose snapshots carry `message.citations` too.
  * @returns An operator from chat events to the growing `Citation[]`.
  */
-export function collectCitations(): OperatorFunction<ChatStreamEvent, Citation[]> {
+export function collectCitations(): OperatorFunction<ToolLoopEvent, Citation[]> {
   return createOperator((subscriber) => {
     let citations: Citation[] = [];
     return {

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ChatStreamEvent } from '../types/events';
+import type { ToolLoopEvent } from '../types/loop';
 import { createOperator } from './createOperator';
 
 /**
@@ -7,7 +7,7 @@ import { createOperator } from './createOperator';
  * exported from the package): emits the non-empty string that `pick` finds
  * in an event, and passes errors and completion through.
  */
-export function pieces(pick: (event: ChatStreamEvent) => string | undefined): OperatorFunction<ChatStreamEvent, string> {
+export function pieces(pick: (event: ToolLoopEvent) => string | undefined): OperatorFunction<ToolLoopEvent, string> {
   return createOperator((subscriber) => ({
     next: (event) => {
       const piece = pick(event);

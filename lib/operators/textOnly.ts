@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ChatStreamEvent } from '../types/events';
+import type { ToolLoopEvent } from '../types/loop';
 import { pieces } from './pieces';
 
 /**
@@ -25,6 +25,6 @@ import { pieces } from './pieces';
  * @see {@link accumulateMessage} for the whole message so far.
  * @returns An operator from chat events to answer-text pieces.
  */
-export function textOnly(): OperatorFunction<ChatStreamEvent, string> {
+export function textOnly(): OperatorFunction<ToolLoopEvent, string> {
   return pieces((event) => (event.type === 'content-delta' ? event.delta?.message?.content?.text : undefined));
 }

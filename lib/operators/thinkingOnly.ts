@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ChatStreamEvent } from '../types/events';
+import type { ToolLoopEvent } from '../types/loop';
 import { pieces } from './pieces';
 
 /**
@@ -25,6 +25,6 @@ import { pieces } from './pieces';
  * @see {@link textOnly} for the answer text.
  * @returns An operator from chat events to thinking pieces.
  */
-export function thinkingOnly(): OperatorFunction<ChatStreamEvent, string> {
+export function thinkingOnly(): OperatorFunction<ToolLoopEvent, string> {
   return pieces((event) => (event.type === 'content-delta' ? event.delta?.message?.content?.thinking : undefined));
 }

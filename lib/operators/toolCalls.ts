@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { ToolCall } from '../types/common';
-import type { ChatStreamEvent } from '../types/events';
+import type { ToolLoopEvent } from '../types/loop';
 import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import { createOperator } from './createOperator';
 
@@ -30,7 +30,7 @@ import { createOperator } from './createOperator';
  * @see {@link parseToolCallArguments}
  * @returns An operator from chat events to complete `ToolCall`s.
  */
-export function toolCalls(): OperatorFunction<ChatStreamEvent, ToolCall> {
+export function toolCalls(): OperatorFunction<ToolLoopEvent, ToolCall> {
   return createOperator((subscriber) => {
     // Calls in progress by index, their argument pieces kept in an array and
     // joined once at the end.
@@ -38,6 +38,10 @@ export function toolCalls(): OperatorFunction<ChatStreamEvent, ToolCall> {
     return {
       next: (event) => {
           switch (event.type) {
+            case 'message-start':
+              // A new message (the next step of a tool loop): a call left open by the last one is gone.
+              open.clear();
+              break;
             case 'tool-call-start': {
               const call = event.delta?.message?.tool_calls;
               const first = call?.function?.arguments;

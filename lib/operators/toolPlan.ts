@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ChatStreamEvent } from '../types/events';
+import type { ToolLoopEvent } from '../types/loop';
 import { pieces } from './pieces';
 
 /**
@@ -24,6 +24,6 @@ import { pieces } from './pieces';
  * @see {@link toolCalls} for the calls themselves.
  * @returns An operator from chat events to tool-plan pieces.
  */
-export function toolPlan(): OperatorFunction<ChatStreamEvent, string> {
+export function toolPlan(): OperatorFunction<ToolLoopEvent, string> {
   return pieces((event) => (event.type === 'tool-plan-delta' ? event.delta?.message?.tool_plan : undefined));
 }

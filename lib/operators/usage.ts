@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { Usage } from '../types/common';
-import type { ChatStreamEvent } from '../types/events';
+import type { ToolLoopEvent } from '../types/loop';
 import { createOperator } from './createOperator';
 
 /**
@@ -27,7 +27,7 @@ import { createOperator } from './createOperator';
  * @see {@link accumulateMessage}, whose last snapshot carries `usage` too.
  * @returns An operator from chat events to the turn's `Usage`.
  */
-export function usage(): OperatorFunction<ChatStreamEvent, Usage> {
+export function usage(): OperatorFunction<ToolLoopEvent, Usage> {
   return createOperator((subscriber) => {
     let emitted = false;
     return {

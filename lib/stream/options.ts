@@ -89,210 +89,124 @@ export interface StreamConfig {
 }
 
 const DEFAULT_BASE_URL = 'https://api.cohere.com';
-const DEFAULT_MAX_RETRIES = 2;
-const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
-const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024;
 /** A header name: an RFC 9110 token. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** What a key may hold: visible ASCII, no spaces (it is a bearer token). */
-const KEY = /^[\x21-\x7e]+$/;
+/** The first character a key may not hold (a key is one word of visible ASCII). */
+const NOT_KEY = /[^\x21-\x7e]/;
+/** The first character no header value can carry. */
+const NOT_HEADER = /[\0\n\r\u0100-\uffff]/;
 
 /**
  * Checks the request and the options and builds what the request needs.
- * Throws a `CohereConfigError` for anything that can never work.
+ * Throws a `CohereConfigError` for anything that can never work. Messages
+ * quote numbers and short strings (scrubbed), never a key or header value.
+ * (Kept compact: this runs in every page that streams.)
  */
 export function resolveOptions(request: ChatRequest, options: ChatStreamOptions): StreamConfig {
-  if (options === null || typeof options !== 'object') {
-    throw new CohereConfigError('options', `expected an object, got ${kindOf(options)}`);
-  }
-  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
-    throw new CohereConfigError('request', `expected the chat request body (an object), got ${kindOf(request)}`);
-  }
-  const envKey = readEnvApiKey();
-  const headerKey = findHeader(options.headers, 'authorization');
-  const apiKey = options.apiKey ?? envKey;
+  const given = isObject(options) ? options : {};
+  const { envKey, headerKey } = keysOf(given);
+  const apiKey = given.apiKey ?? envKey;
   // Known before anything can fail, so that no message below can show the key.
-  const scrub = createScrubber([apiKey, envKey, headerKey, headerKey?.replace(/^\s*bearer\s+/i, '')]);
+  const scrub = keyScrubber(given);
+  const userHeaders: Record<string, unknown> = isObject(given.headers) ? given.headers : {};
+  /** Names a value for a message: numbers as they are, strings quoted (cut short, scrubbed). */
+  const show = (value: unknown): string =>
+    typeof value === 'string' ? JSON.stringify(scrub(value.slice(0, 60))) : Array.isArray(value) ? 'an array' : typeof value === 'number' || value == null ? String(value) : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  const fail = (option: string, problem: string): never => {
+    throw new CohereConfigError(option, problem);
+  };
+  const expect = (option: string, value: unknown, ok: boolean, what: string): void => {
+    if (value !== undefined && !ok) fail(option, `expected ${what}, got ${show(value)}`);
+  };
+  /** A number option: `min` or more, whole when `whole`; `undefined` gives the default. */
+  const count = (option: string, value: unknown, fallback: number, min: number, whole: boolean, what: string): number => {
+    expect(option, value, typeof value === 'number' && value >= min && (!whole || Number.isInteger(value)), what);
+    return (value as number | undefined) ?? fallback;
+  };
+  /** A header value: a string with no CR, LF, NUL or character over U+00FF; never quoted. */
+  const headerValue = (option: string, value: unknown): string => {
+    if (typeof value !== 'string') return fail(option, `expected a string, got ${show(value)}`);
+    const bad = NOT_HEADER.exec(value);
+    if (bad) fail(option, `holds ${describeChar(bad[0])} at position ${bad.index}, which no HTTP header can carry`);
+    return value;
+  };
 
-  if (options.apiKey !== undefined && typeof options.apiKey !== 'string') {
-    throw new CohereConfigError('apiKey', `expected a string, got ${kindOf(options.apiKey)}`);
+  expect('options', options, isObject(options), 'an object');
+  if (!isObject(request) || Array.isArray(request)) fail('request', `expected the chat request body (an object), got ${show(request)}`);
+  expect('apiKey', given.apiKey, typeof given.apiKey === 'string', 'a string');
+  if (!apiKey && given.apiKey !== '' && headerKey === undefined) {
+    fail('apiKey', "no API key: pass options.apiKey or set CO_API_KEY (apiKey: '' sends none, for your own backend that adds it)");
   }
-  if (apiKey === undefined || (apiKey === '' && options.apiKey === undefined)) {
-    if (headerKey === undefined) {
-      throw new CohereConfigError(
-        'apiKey',
-        'no API key: pass options.apiKey or set CO_API_KEY. ' +
-          "For your own backend that adds the key, pass apiKey: '' to send none.",
-      );
-    }
-  } else if (apiKey !== '' && !KEY.test(apiKey)) {
-    const source = options.apiKey !== undefined ? 'options.apiKey' : 'CO_API_KEY';
-    throw new CohereConfigError('apiKey', `${source} ${describeBadKey(apiKey)}; a key is one word of visible ASCII`);
+  const badKey = apiKey ? NOT_KEY.exec(apiKey) : null;
+  if (badKey) {
+    const source = given.apiKey !== undefined ? 'options.apiKey' : 'CO_API_KEY';
+    fail('apiKey', `${source} holds ${describeChar(badKey[0])} at position ${badKey.index}; a key is one word of visible ASCII`);
   }
 
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
   if (apiKey) headers['authorization'] = `Bearer ${apiKey}`;
-  if (options.clientName !== undefined) {
-    headers['x-client-name'] = checkHeaderValue('clientName', options.clientName);
+  if (given.clientName !== undefined) headers['x-client-name'] = headerValue('clientName', given.clientName);
+  expect('headers', given.headers, isObject(given.headers) && !Array.isArray(given.headers), 'an object of header names to strings');
+  for (const [name, value] of Object.entries(userHeaders)) {
+    if (!TOKEN.test(name)) fail('headers', `${show(name)} is not a valid header name`);
+    headers[name.toLowerCase()] = headerValue(`headers.${name.toLowerCase()}`, value);
   }
-  if (options.headers !== undefined) {
-    if (options.headers === null || typeof options.headers !== 'object' || Array.isArray(options.headers)) {
-      throw new CohereConfigError('headers', `expected an object of header names to strings, got ${kindOf(options.headers)}`);
-    }
-    for (const [name, value] of Object.entries(options.headers)) {
-      if (!TOKEN.test(name)) throw new CohereConfigError('headers', `${JSON.stringify(scrub(name))} is not a valid header name`);
-      headers[name.toLowerCase()] = checkHeaderValue(`headers.${name.toLowerCase()}`, value);
-    }
-  }
-
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-    throw new CohereConfigError('fetch', `expected a fetch function, got ${kindOf(options.fetch)}`);
-  }
-  const signal = options.signal;
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    throw new CohereConfigError('signal', `expected an AbortSignal, got ${kindOf(signal)}`);
-  }
+  expect('fetch', given.fetch, typeof given.fetch === 'function', 'a fetch function');
+  const signal = given.signal;
+  expect('signal', signal, isObject(signal) && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function', 'an AbortSignal');
 
   return {
-    url: `${resolveBaseUrl(options.baseUrl, scrub)}/v2/chat`,
+    url: `${resolveBaseUrl(given.baseUrl, show, fail)}/v2/chat`,
     init: { method: 'POST', headers, body: JSON.stringify({ ...request, stream: true }) },
-    fetch: options.fetch,
+    fetch: given.fetch,
     signal,
-    maxRetries: wholeNumber('maxRetries', options.maxRetries, DEFAULT_MAX_RETRIES, scrub),
-    timeoutMs: timeLimit('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, scrub),
-    idleTimeoutMs: timeLimit('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, scrub),
-    maxBufferSize: positiveWholeNumber('maxBufferSize', options.maxBufferSize, DEFAULT_MAX_BUFFER_SIZE, scrub),
+    maxRetries: count('maxRetries', given.maxRetries, 2, 0, true, 'a whole number, 0 or more'),
+    timeoutMs: count('timeoutMs', given.timeoutMs, 60_000, 0, false, 'milliseconds, 0 or more (0 or Infinity: no limit)'),
+    idleTimeoutMs: count('idleTimeoutMs', given.idleTimeoutMs, 120_000, 0, false, 'milliseconds, 0 or more (0 or Infinity: no limit)'),
+    maxBufferSize: count('maxBufferSize', given.maxBufferSize, 16 * 1024 * 1024, 1, true, 'a whole number, 1 or more'),
     scrub,
   };
 }
 
+/** A scrubber for every form the key of these options can take (the option, `CO_API_KEY`, an `Authorization` header). */
+export function keyScrubber(options: ChatStreamOptions): Scrub {
+  const { envKey, headerKey } = keysOf(options);
+  return createScrubber([options.apiKey, envKey, headerKey, headerKey?.replace(/^\s*bearer\s+/i, '')]);
+}
+
+function keysOf(options: ChatStreamOptions): { envKey: string | undefined; headerKey: string | undefined } {
+  const envKey = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['CO_API_KEY'];
+  const headers: Record<string, unknown> = isObject(options.headers) ? options.headers : {};
+  const headerKey = Object.entries(headers).find(([name, v]) => name.toLowerCase() === 'authorization' && typeof v === 'string')?.[1];
+  return { envKey, headerKey: headerKey as string | undefined };
+}
+
 /** `baseUrl` as an absolute URL without a trailing `/`, `/v2` or `/v2/chat`. */
-function resolveBaseUrl(value: string | undefined, scrub: Scrub): string {
+function resolveBaseUrl(value: unknown, show: (value: unknown) => string, fail: (option: string, problem: string) => never): string {
   if (value === undefined) return DEFAULT_BASE_URL;
-  if (typeof value !== 'string') throw new CohereConfigError('baseUrl', `expected a URL string, got ${kindOf(value, scrub)}`);
-  const shown = JSON.stringify(scrub(value));
-  const text = value.trim();
-  const page = pageUrl();
+  const text = typeof value === 'string' ? value.trim() : '';
+  // In a page, a path is resolved against the page (how a page reaches its own backend).
+  const page = (globalThis as { location?: { href?: unknown } }).location?.href;
+  const base = typeof page === 'string' && text.startsWith('/') && !text.startsWith('//') ? page : undefined;
   let url: URL | undefined;
-  if (/^https?:\/\//i.test(text)) url = parseUrl(text);
-  else if (text.startsWith('/') && !text.startsWith('//') && page) url = parseUrl(text, page);
-  if (!url) {
-    const hint = text.startsWith('/')
-      ? 'a path is only allowed in a page, where it is resolved against the page; give an absolute http(s) URL'
-      : `expected an absolute http(s) URL such as "https://api.cohere.com"${page ? ' or a path such as "/api"' : ''}`;
-    throw new CohereConfigError('baseUrl', `${shown} is not usable: ${hint}`);
+  try {
+    url = /^https?:\/\//i.test(text) || base ? new URL(text, base) : undefined;
+  } catch {
+    url = undefined;
   }
-  if (url.username !== '' || url.password !== '') {
-    throw new CohereConfigError('baseUrl', 'must not carry credentials (user:password@); use apiKey or headers');
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    return fail('baseUrl', `${show(value)} is not an absolute http(s) URL such as "https://api.cohere.com"${text.startsWith('/') ? ' (a path works only in a page)' : ''}`);
   }
-  if (url.search !== '' || url.hash !== '') {
-    throw new CohereConfigError('baseUrl', `${shown} must not have a query or a fragment: /v2/chat is appended to it`);
-  }
+  if (url.username || url.password) fail('baseUrl', 'must not carry credentials (user:password@); use apiKey or headers');
+  if (url.search || url.hash) fail('baseUrl', `${show(value)} must not have a query or a fragment: /v2/chat is appended to it`);
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '').replace(/\/v2(\/chat)?$/i, '');
 }
 
-function parseUrl(text: string, base?: string): URL | undefined {
-  try {
-    const url = new URL(text, base);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null;
 }
 
-/** The page's own URL in a browser (where a path `baseUrl` makes sense), else `undefined`. */
-function pageUrl(): string | undefined {
-  const href = (globalThis as { location?: { href?: unknown } }).location?.href;
-  return typeof href === 'string' && /^https?:/i.test(href) ? href : undefined;
-}
-
-function checkHeaderValue(option: string, value: unknown): string {
-  if (typeof value !== 'string') throw new CohereConfigError(option, `expected a string, got ${kindOf(value)}`);
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code === 0 || code === 10 || code === 13 || code > 0xff) {
-      // The value is never quoted: it may be a credential.
-      throw new CohereConfigError(option, `contains ${describeChar(code)} at position ${i}, which no HTTP header can carry`);
-    }
-  }
-  return value;
-}
-
-function describeBadKey(key: string): string {
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    if (code < 0x21 || code > 0x7e) return `contains ${describeChar(code)} at position ${i}`;
-  }
-  return 'is not a valid key';
-}
-
-function describeChar(code: number): string {
-  if (code === 10 || code === 13) return 'a line break';
-  if (code === 0) return 'a NUL character';
-  if (code === 32 || code === 9) return 'whitespace';
-  return `the character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
-function wholeNumber(option: string, value: unknown, fallback: number, scrub: Scrub): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new CohereConfigError(option, `expected a whole number, 0 or more, got ${kindOf(value, scrub)}`);
-  }
-  return value;
-}
-
-function positiveWholeNumber(option: string, value: unknown, fallback: number, scrub: Scrub): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new CohereConfigError(option, `expected a whole number, 1 or more, got ${kindOf(value, scrub)}`);
-  }
-  return value;
-}
-
-/** A time limit in ms: a number, 0 or more; `0` and `Infinity` mean none. */
-function timeLimit(option: string, value: unknown, fallback: number, scrub: Scrub): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new CohereConfigError(option, `expected milliseconds (a number, 0 or more; 0 or Infinity for no limit), got ${kindOf(value, scrub)}`);
-  }
-  return value;
-}
-
-function isAbortSignal(value: unknown): value is AbortSignal {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as AbortSignal).aborted === 'boolean' &&
-    typeof (value as AbortSignal).addEventListener === 'function' &&
-    typeof (value as AbortSignal).removeEventListener === 'function'
-  );
-}
-
-/**
- * Names a value's kind for a message. Numbers are quoted; strings are quoted
- * (cut short, and scrubbed) only when `scrub` is given.
- */
-function kindOf(value: unknown, scrub?: Scrub): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') {
-    return scrub ? `the string ${JSON.stringify(scrub(value.length > 40 ? `${value.slice(0, 40)}…` : value))}` : 'a string';
-  }
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-/** The value of header `name` (any case) in user-given headers, if any. */
-function findHeader(headers: unknown, name: string): string | undefined {
-  if (headers === null || typeof headers !== 'object') return undefined;
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name && typeof value === 'string' && value.trim() !== '') return value;
-  }
-  return undefined;
-}
-
-function readEnvApiKey(): string | undefined {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return proc?.env?.['CO_API_KEY'];
+function describeChar(char: string): string {
+  if (char === '\n' || char === '\r') return 'a line break';
+  return char === ' ' || char === '\t' ? 'whitespace' : `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }

@@ -270,3 +270,37 @@ export function answerEvents(
     }),
   ];
 }
+
+/**
+ * Turns tool calls into the full event sequence of a tool-use turn:
+ * `message-start`, the plan as `tool-plan-delta`s, then per call
+ * `tool-call-start`, its arguments in two `tool-call-delta`s and
+ * `tool-call-end`, and `message-end` with `TOOL_CALL`.
+ *
+ * ## Example
+ * The first step of a scripted tool loop.
+ * ```ts
+ * import { toolCallEvents } from 'cohere-rx/testing';
+ *
+ * const turn = toolCallEvents([{ name: 'get_weather', arguments: { city: 'Paris' } }], { plan: 'I will check.' });
+ * ```
+ * @param calls Each call's `name`, `arguments` (an object, or the JSON text as sent; none streams no delta) and `id`.
+ * @param options `id` of the response and the tool `plan`.
+ * @returns The events, in order.
+ */
+export function toolCallEvents(
+  calls: readonly { name: string; arguments?: object | string; id?: string }[],
+  options: { id?: string; plan?: string } = {},
+): ChatStreamEvent[] {
+  const events: ChatStreamEvent[] = [messageStart(options.id)];
+  for (const piece of tokenize(options.plan ?? 'I will use the tools.')) events.push(toolPlanDelta(piece));
+  calls.forEach((call, index) => {
+    events.push(toolCallStart(index, call.id ?? `${call.name}_${index}`, call.name));
+    const text = call.arguments === undefined ? '' : typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments);
+    const half = Math.ceil(text.length / 2);
+    for (const piece of [text.slice(0, half), text.slice(half)]) if (piece !== '') events.push(toolCallDelta(index, piece));
+    events.push(toolCallEnd(index));
+  });
+  events.push(messageEnd('TOOL_CALL', { billed_units: { input_tokens: 20, output_tokens: 10 }, tokens: { input_tokens: 90, output_tokens: 10 } }));
+  return events;
+}

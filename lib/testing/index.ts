@@ -2,6 +2,8 @@
 export { startReplayServer } from './replayServer';
 export type { ReplayFault, ReplayRequest, ReplayServer, ReplayServerOptions } from './replayServer';
 export type { BuiltInTranscript } from './transcripts';
+export { pickByStep } from './pickByStep';
+export type { ReplayAnswer } from './pickByStep';
 export {
   answerEvents,
   citationEnd,
@@ -15,6 +17,7 @@ export {
   tokenize,
   toolCallDelta,
   toolCallEnd,
+  toolCallEvents,
   toolCallStart,
   toolPlanDelta,
 } from './events';

@@ -54,12 +54,13 @@ export interface ReplayServerOptions {
    */
   transcripts?: Record<string, string | readonly ChatStreamEvent[]> | undefined;
   /**
-   * Picks the transcript for a request.
+   * Picks the answer to a request: a transcript's name, or the events
+   * themselves (framed for you). `pickByStep()` builds one for a tool loop.
    * @default documents → 'rag'; tools with no tool results yet → 'tool-calls';
    * a tool result last → 'tool-answer'; `thinking` enabled → 'thinking'; else 'text'.
    * The header `X-Replay-Transcript: <name>` overrides it.
    */
-  pick?: ((body: Record<string, unknown>) => string) | undefined;
+  pick?: ((body: Record<string, unknown>) => string | readonly ChatStreamEvent[]) | undefined;
   /** Allow cross-origin requests from pages (CORS, with preflight). @default true */
   cors?: boolean | undefined;
   /**
@@ -200,8 +201,10 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     }
 
     const override = req.headers['x-replay-transcript'];
-    const name = typeof override === 'string' && override !== '' ? override : pick(record.body);
-    const frames = transcripts.get(name);
+    const picked = typeof override === 'string' && override !== '' ? override : pick(record.body);
+    // A picker may answer with events instead of a name (a scripted model).
+    const name = typeof picked === 'string' ? picked : '(events)';
+    const frames = typeof picked === 'string' ? transcripts.get(picked) : frameEvents(picked);
     if (!frames) return sendError(res, 400, `invalid request: no transcript named ${JSON.stringify(name)}`);
     record.transcript = name;
 

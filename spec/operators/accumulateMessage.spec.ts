@@ -140,6 +140,41 @@ describe('accumulateMessage', () => {
     });
   });
 
+  it('should start a fresh snapshot at every message-start (a source of several messages)', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      // first message: a tool call (x y z X) ending TOOL_CALL; second: text, with its own id
+      const e1 = cold('-s-x-y-z-X-E-S-c-a-e-|', { ...ev, S: messageStart('resp-2') });
+      const e1subs = '^--------------------!';
+      const expected = '-1-2-3-4---5-6-7-8-9-|';
+      const call = (args: string) => ({ id: 'call_a', type: 'function' as const, function: { name: 'search', arguments: args } });
+      const second = (message: Partial<ChatResponse['message']>, extra: Partial<ChatResponse> = {}) => ({ ...snap(message, extra), id: 'resp-2' });
+      expectObservable(e1.pipe(accumulateMessage())).toBe(expected, {
+        1: snap({}),
+        2: snap({ tool_calls: [call('')] }),
+        3: snap({ tool_calls: [call('{"q":')] }),
+        4: snap({ tool_calls: [call('{"q":"rx"}')] }),
+        5: snap({ tool_calls: [call('{"q":"rx"}')] }, { finish_reason: 'TOOL_CALL' }),
+        // nothing of the first message: no tool calls, no finish_reason
+        6: second({}),
+        7: second({ content: [text('')] }),
+        8: second({ content: [text('He')] }),
+        9: second({ content: [text('He')] }, { finish_reason: 'COMPLETE', usage: usageOfTurn }),
+      });
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('should ignore the loop events of runTools$ (tool-result, step-end)', () => {
+    const call = { id: 'c', type: 'function' as const, function: { name: 'f', arguments: '{}' } };
+    const loopEvents = [
+      { type: 'tool-result' as const, step: 1, call, output: 1 },
+      { type: 'step-end' as const, step: 1, response: snap({}), toolResults: [], messages: [] },
+    ];
+    const out: ChatResponse[] = [];
+    from([messageStart('resp-1'), ...loopEvents, contentStart(0)]).pipe(accumulateMessage()).subscribe((s) => out.push(s));
+    expect(out).toEqual([snap({}), snap({ content: [text('')] })]);
+  });
+
   // Correctness at scale, not timing: 100 000 deltas, the exact text at the end.
   it('should assemble 100 000 deltas exactly', async () => {
     const pieces = ['Hello', ' wörld', ' 日本', ' 🦀', ',', ' ok'];

@@ -23,6 +23,18 @@ describe('toolCalls', () => {
     });
   });
 
+  it('should forget a call left open when the next message starts (a tool loop)', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      // message 1 is cut after x y (call 0 never ends); in message 2 a stray end of
+      // call 0 (K) must not complete message 1's call, and a new call 0 is whole
+      const e1 = cold('-x-y-s-K-x-y-z-X-|', ev);
+      const e1subs = '^----------------!';
+      const expected = '---------------A-|';
+      expectObservable(e1.pipe(toolCalls())).toBe(expected, { A: callA });
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
   it('should match interleaved calls by index', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       // call 1 starts and ends while call 0 is still streaming its arguments
