@@ -63,6 +63,27 @@ events$.pipe(toolCalls()).subscribe((call) => show('call')(parseToolCallArgument
 events$.pipe(usage()).subscribe(show('usage'));
 `,
   },
+  'app-ui': {
+    what: 'chatStream$ + the UI operators (partialToolCalls, partialJson, smoothText)',
+    source: `
+import { share } from 'rxjs';
+import { chatStream$, partialJson, partialToolCalls, smoothText, textOnly } from 'cohere-rx';
+const events$ = chatStream$({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] }, { apiKey: 'key' }).pipe(share());
+events$.pipe(partialToolCalls()).subscribe((call) => console.log(call.name, call.arguments));
+events$.pipe(textOnly(), partialJson()).subscribe((value) => console.log(value));
+events$.pipe(textOnly(), smoothText()).subscribe((piece) => console.log(piece));
+`,
+  },
+  'app-loop': {
+    what: 'runTools$ + textOnly',
+    source: `
+import { defineTool, runTools$, textOnly } from 'cohere-rx';
+const get_time = defineTool({ description: 'Now', execute: () => ({ now: Date.now() }) });
+runTools$({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'time?' }] }, { apiKey: 'key', tools: { get_time } })
+  .pipe(textOnly())
+  .subscribe((piece) => console.log(piece));
+`,
+  },
 };
 
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
