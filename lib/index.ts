@@ -51,6 +51,7 @@ export type { ChatResponse, ChatResponseMessage } from './types/response';
 
 // Errors and their guards
 export { CohereError, isCohereError } from './errors/CohereError';
+export type { CohereErrorName } from './errors/CohereError';
 export { CohereApiError, isCohereApiError } from './errors/CohereApiError';
 export { CohereConnectionError, isCohereConnectionError } from './errors/CohereConnectionError';
 export { CohereContentTypeError, isCohereContentTypeError } from './errors/CohereContentTypeError';

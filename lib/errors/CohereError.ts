@@ -20,7 +20,26 @@ export class CohereError extends Error {
   override name = 'CohereError';
 }
 
-const NAMES = new Set([
+/**
+ * The `name` of every error class of cohere-rx, as a union: what
+ * `isCohereError(err)` lets you switch on.
+ *
+ * ## Example
+ * Map each failure to a message of your app's own.
+ * ```ts
+ * import { isCohereError, type CohereErrorName } from 'cohere-rx';
+ *
+ * const advice: Partial<Record<CohereErrorName, string>> = {
+ *   CohereTimeoutError: 'The answer took too long; try again.',
+ *   CohereConfigError: 'The app is misconfigured.',
+ * };
+ * const explain = (err: unknown) => (isCohereError(err) ? advice[err.name as CohereErrorName] : undefined) ?? 'Something went wrong.';
+ * ```
+ */
+export type CohereErrorName = (typeof ERROR_NAMES)[number];
+
+/** Every class's `name`; `spec/errors.spec.ts` checks each class is listed. */
+const ERROR_NAMES = [
   'CohereError',
   'CohereApiError',
   'CohereConnectionError',
@@ -34,7 +53,8 @@ const NAMES = new Set([
   'CohereConfigError',
   'CohereJsonError',
   'CohereMaxStepsError',
-]);
+] as const;
+const NAMES = new Set<string>(ERROR_NAMES);
 
 /**
  * Whether `value` is any cohere-rx error.
