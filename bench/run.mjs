@@ -8,7 +8,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CohereClientV2 } from 'cohere-ai';
 import { createParser } from 'eventsource-parser';
-import { lastValueFrom } from 'rxjs';
 import { accumulateMessage, chatStream$, textOnly } from '../dist/index.mjs';
 import { answerText, eventChunks, generatedResponse, rechunk, responseOf } from './transcript.mjs';
 
@@ -234,7 +233,6 @@ async function memory(operator, keepLast) {
   gc();
   const retainedEnd = process.memoryUsage().heapUsed - base;
   const textLength = keepLast ? last.message.content[0].text.length : 0;
-  last = undefined;
   return { retainedMaxMiB: retainedMax / 2 ** 20, retainedEndMiB: retainedEnd / 2 ** 20, highWaterMiB: highWater / 2 ** 20, textLength };
 }
 const memText = await memory(textOnly, false);

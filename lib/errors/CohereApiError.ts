@@ -53,7 +53,8 @@ function quote(body: unknown): string | undefined {
   const message = typeof body === 'object' && !Array.isArray(body) ? (body as { message?: unknown }).message : undefined;
   if (typeof message === 'string') return message;
   const shown = message ?? body;
-  if (typeof shown !== 'object') return String(shown);
+  if (typeof shown === 'number' || typeof shown === 'boolean') return String(shown);
+  if (typeof shown !== 'object') return undefined;
   let json: string | undefined;
   try {
     json = JSON.stringify(shown);

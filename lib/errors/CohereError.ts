@@ -72,7 +72,7 @@ export function isCohereError(value: unknown): value is CohereError {
 }
 
 /** @internal Shared by the subclass guards: class check, else the `name`. */
-export function hasErrorName(value: unknown, name: string, ctor: Function): boolean {
+export function hasErrorName(value: unknown, name: string, ctor: abstract new (...args: never[]) => unknown): boolean {
   return value instanceof ctor || nameOf(value) === name;
 }
 

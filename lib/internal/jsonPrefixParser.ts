@@ -127,7 +127,7 @@ export class JsonPrefixParser {
           } else {
             const s = ESCAPES[c];
             if (s === undefined) this.fail(text, i, 'not an escape');
-            this.append(s!, '');
+            this.append(s, '');
             this.state = STRING;
           }
           break;

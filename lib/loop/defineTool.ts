@@ -19,6 +19,8 @@ export interface ToolContext {
  * last value counts; it is unsubscribed if the loop is cancelled). Throwing or
  * erroring sends the error's message back to the model as the result.
  */
+// `any` by default: an untyped tool takes whatever the model sends; defineTool<Args>() narrows it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ToolDefinition<Args = any, Output = unknown> {
   /** Tells the model what the tool does and when to use it. */
   description?: string | undefined;

@@ -41,6 +41,8 @@ export function errorMessageOf(error: unknown): string {
     const name = (error as { name?: unknown }).name;
     if (typeof name === 'string' && name !== '') return name;
   }
-  if (error === null || error === undefined || error === '' || typeof error === 'object') return 'The tool failed';
-  return String(error);
+  if (typeof error === 'number' || typeof error === 'boolean' || typeof error === 'bigint' || (typeof error === 'string' && error !== '')) {
+    return String(error);
+  }
+  return 'The tool failed'; // nothing readable was thrown (null, an object without a message, a function…)
 }

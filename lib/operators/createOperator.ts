@@ -43,7 +43,7 @@ class SourceLink<T> extends Subscription implements Observer<T> {
     super();
     this.destination = destination;
     try {
-      this.handlers = init(destination as Subscriber<never>);
+      this.handlers = init(destination);
     } catch (error) {
       this.error(error);
     }

@@ -67,10 +67,10 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
       let block: Block;
       if (current?.type === 'thinking' || (!current && typeof piece.thinking === 'string')) {
         if (!piece.thinking) return s;
-        block = { type: 'thinking', thinking: ((current as ThinkingContent | undefined)?.thinking ?? '') + piece.thinking };
+        block = { type: 'thinking', thinking: ((current)?.thinking ?? '') + piece.thinking };
       } else {
         if (!piece.text) return s;
-        block = { type: 'text', text: ((current as TextContent | undefined)?.text ?? '') + piece.text };
+        block = { type: 'text', text: ((current)?.text ?? '') + piece.text };
       }
       return next(s, s.id, put(s.blocks, index, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
     }

@@ -103,7 +103,7 @@ const NOT_HEADER = /[\0\n\r\u0100-\uffff]/;
  * (Kept compact: this runs in every page that streams.)
  */
 export function resolveOptions(request: ChatRequest, options: ChatStreamOptions): StreamConfig {
-  const given = isObject(options) ? options : {};
+  const given: ChatStreamOptions = isObject(options) ? options : {};
   const { envKey, headerKey } = keysOf(given);
   const apiKey = given.apiKey ?? envKey;
   // Known before anything can fail, so that no message below can show the key.
@@ -202,7 +202,7 @@ function resolveBaseUrl(value: unknown, show: (value: unknown) => string, fail: 
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '').replace(/\/v2(\/chat)?$/i, '');
 }
 
-function isObject(value: unknown): value is Record<string, any> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
