@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { Citation } from '../types/common';
 import type { ToolLoopEvent } from '../types/loop';
+import { citationOf } from './citationOf';
 import { createOperator } from './createOperator';
 
 /**
@@ -36,8 +37,8 @@ export function collectCitations(): OperatorFunction<ToolLoopEvent, Citation[]> 
         // Per message: a tool loop streams several, each citing its own text.
         if (event.type === 'message-start') citations = [];
         if (event.type !== 'citation-start') return;
-        const citation = event.delta?.message?.citations;
-        if (!citation || typeof citation !== 'object') return;
+        const citation = citationOf(event);
+        if (!citation) return;
         citations = [...citations, citation];
         subscriber.next(citations);
       },

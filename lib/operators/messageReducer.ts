@@ -1,5 +1,7 @@
 import type { Citation, TextContent, ThinkingContent, ToolCall } from '../types/common';
 import type { ToolLoopEvent } from '../types/loop';
+import { argumentsOrEmptyObject } from '../internal/toolArguments';
+import { citationOf } from './citationOf';
 import type { ChatResponse } from '../types/response';
 
 // The per-event logic of accumulateMessage(), as a pure reducer (internal,
@@ -97,16 +99,17 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
       return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
     }
     case 'tool-call-end': {
-      // A tool without parameters streams no arguments: '' means {}.
+      // A tool without parameters streams no arguments: they mean {}.
       const index = event.index ?? 0;
       const current = find(s.calls, index);
-      if (!current || current.function.arguments !== '') return s;
-      const call: ToolCall = { id: current.id, type: 'function', function: { name: current.function.name, arguments: '{}' } };
+      const args = current && argumentsOrEmptyObject(current.function.arguments);
+      if (!current || args === current.function.arguments) return s;
+      const call: ToolCall = { id: current.id, type: 'function', function: { name: current.function.name, arguments: args! } };
       return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
     }
     case 'citation-start': {
-      const citation = event.delta?.message?.citations;
-      if (!citation || typeof citation !== 'object') return s;
+      const citation = citationOf(event);
+      if (!citation) return s;
       return next(s, s.id, s.blocks, s.plan, s.calls, [...s.citations, citation], s.finishReason, s.usage);
     }
     case 'message-end':

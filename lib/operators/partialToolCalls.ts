@@ -3,6 +3,7 @@ import { CohereToolArgumentsError } from '../errors/CohereToolArgumentsError';
 import { isCohereJsonError } from '../errors/CohereJsonError';
 import { JsonPrefixParser } from '../internal/jsonPrefixParser';
 import type { ChatStreamEvent } from '../types/events';
+import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import { createOperator } from './createOperator';
 
 /** A tool call as far as it has arrived, emitted by `partialToolCalls()`. */
@@ -81,7 +82,7 @@ export function partialToolCalls(): OperatorFunction<ChatStreamEvent, PartialToo
         id: call.id,
         name: call.name,
         arguments: call.value,
-        argumentsText: done && call.text === '' ? '{}' : call.text,
+        argumentsText: done ? argumentsOrEmptyObject(call.text) : call.text,
         done,
       };
       if (call.error) partial.error = call.error;
