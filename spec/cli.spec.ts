@@ -133,6 +133,23 @@ describe('the cohere-rx CLI', () => {
     expect(run.stdout).toMatch(/\[1\] "18°C and sunny" <- get_weather_\w+:0/);
     expect(run.stdout).toMatch(/usage: \d+ input \/ \d+ output tokens billed/);
   }, 30_000);
+
+  it('should run the demo through the tool loop: tool outputs go back as documents, and the answer cites them', async () => {
+    const run = await runCli(['demo', '--base-url', server.url], { CO_API_KEY: SECRET });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('ran get_weather({"location":"Paris"}) -> {"location":"Paris","temperature_c":18,"conditions":"sunny"}');
+    expect(server.requests).toHaveLength(2);
+    const second = server.requests[1]!.body as { messages: { role: string; tool_call_id?: string; content?: unknown }[] };
+    expect(second.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'tool']);
+    expect(second.messages[2]).toEqual({
+      role: 'tool',
+      tool_call_id: 'get_weather_k3v9q2m8x1pa',
+      content: [{ type: 'document', document: { data: { location: 'Paris', temperature_c: 18, conditions: 'sunny' } } }],
+    });
+    // Usage is summed over both model turns.
+    expect(run.stdout).toMatch(/usage: 279 input \/ 82 output tokens billed/);
+  }, 30_000);
 });
 
 describe('the cohere-rx CLI in pipes', () => {

@@ -1,30 +1,45 @@
 // A plain TypeScript page on cohere-rx: a tool-use conversation streamed into
-// the DOM, with citations you can hover and a Stop button that unsubscribes.
+// the DOM. runTools$ runs the loop (the tools run in the page); a card per tool
+// call fills in while the model writes its arguments (partialToolCalls); the
+// answer flows word by word (smoothText), with citations you can hover; the
+// page renders at most once per frame; Stop unsubscribes, which closes the
+// connection.
 import {
   accumulateMessage,
-  chatStream$,
+  defineTool,
   isCohereError,
-  parseToolCallArguments,
-  type ChatMessage,
+  isStepEndEvent,
+  isToolResultEvent,
+  partialToolCalls,
+  runTools$,
+  smoothText,
+  textOnly,
   type ChatResponse,
+  type ChatStreamEvent,
   type Citation,
-  type Tool,
-  type ToolCall,
+  type PartialToolCall,
+  type ToolLoopEvent,
+  type ToolResultEvent,
 } from 'cohere-rx';
-import { EMPTY, connect, last, map, merge, mergeMap, type Observable, type Subscription } from 'rxjs';
+import {
+  animationFrameScheduler,
+  auditTime,
+  filter,
+  map,
+  merge,
+  scan,
+  share,
+  startWith,
+  switchMap,
+  takeWhile,
+  timer,
+  type Observable,
+  type Subscription,
+} from 'rxjs';
 
 // The page talks to its own backend (which holds the API key), never to Cohere
 // directly: `?api=` points it elsewhere, for example at a replay server.
 const api = new URLSearchParams(location.search).get('api') ?? '/api/cohere';
-
-const weatherTool: Tool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'The current weather in a city.',
-    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  },
-};
 
 /** The page's stand-in for a weather service. */
 function getWeather(location: string): Record<string, unknown> {
@@ -35,33 +50,94 @@ function getWeather(location: string): Record<string, unknown> {
   return known[location.toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' };
 }
 
-interface View {
-  response: ChatResponse;
-  toolCalls: ToolCall[];
+// The tool runs in the page for now. An Observable output (here, a service's
+// latency) is unsubscribed when the loop is cancelled.
+const get_weather = defineTool<{ location?: string }>({
+  description: 'The current weather in a city.',
+  parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+  execute: ({ location }) => timer(300).pipe(map(() => getWeather(location ?? ''))),
+});
+
+/** A tool call's card: its arguments as far as they have arrived, then its result. */
+interface Card {
+  call: PartialToolCall;
+  result?: ToolResultEvent;
 }
 
-/** Streams a turn; when it asks for tools, runs them and streams the next turn. */
-function conversation$(messages: ChatMessage[], callsSoFar: ToolCall[] = []): Observable<View> {
-  return chatStream$({ model: 'command-a-03-2025', messages, tools: [weatherTool] }, { baseUrl: api, apiKey: '' }).pipe(
-    accumulateMessage(),
-    connect((snapshots$) =>
-      merge(
-        snapshots$.pipe(map((response) => ({ response, toolCalls: [...callsSoFar, ...(response.message.tool_calls ?? [])] }))),
-        snapshots$.pipe(
-          last(),
-          mergeMap((final) => {
-            if (final.finish_reason !== 'TOOL_CALL') return EMPTY;
-            const calls = final.message.tool_calls ?? [];
-            const results: ChatMessage[] = calls.map((call) => ({
-              role: 'tool',
-              tool_call_id: call.id,
-              content: JSON.stringify(getWeather(parseToolCallArguments<{ location?: string }>(call).location ?? '')),
-            }));
-            return conversation$([...messages, final.message, ...results], [...callsSoFar, ...calls]);
-          }),
-        ),
+/** Everything the page shows, as one immutable snapshot. */
+interface View {
+  plan: string;
+  cards: Card[];
+  text: string;
+  citations: Citation[];
+  final?: ChatResponse;
+}
+
+type Update = { call: PartialToolCall } | { result: ToolResultEvent } | { text: string } | { response: ChatResponse };
+
+const empty: View = { plan: '', cards: [], text: '', citations: [] };
+
+/** The card of a call: by its id (known from `tool-call-start`), calls of every step together. */
+const sameCall = (card: Card, id: string) => card.call.id === id;
+
+function reduce(view: View, update: Update): View {
+  if ('call' in update) {
+    const known = view.cards.some((card) => sameCall(card, update.call.id));
+    const cards = known
+      ? view.cards.map((card) => (sameCall(card, update.call.id) ? { ...card, call: update.call } : card))
+      : [...view.cards, { call: update.call }];
+    return { ...view, cards };
+  }
+  if ('result' in update) {
+    return { ...view, cards: view.cards.map((card) => (sameCall(card, update.result.call.id) ? { ...card, result: update.result } : card)) };
+  }
+  if ('text' in update) return { ...view, text: update.text };
+  const { message, finish_reason } = update.response;
+  return {
+    ...view,
+    plan: message.tool_plan || view.plan,
+    citations: message.citations ?? [],
+    final: finish_reason !== undefined && finish_reason !== 'TOOL_CALL' ? update.response : view.final,
+  };
+}
+
+/** The text of the message streaming now, smoothed word by word ('' again at each message of the loop). */
+function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
+  return events$.pipe(
+    filter((event) => event.type === 'message-start'),
+    switchMap(() =>
+      events$.pipe(
+        takeWhile((event) => event.type !== 'message-end'), // completes at the end: smoothText flushes
+        textOnly(),
+        smoothText(),
+        scan((all, piece) => all + piece, ''),
+        startWith(''),
       ),
     ),
+  );
+}
+
+/**
+ * Cohere's own events, without the loop's `tool-result` and `step-end`.
+ * partialToolCalls() handles the loop's output at run time, but its type
+ * asks for `ChatStreamEvent`s.
+ */
+const isWireEvent = (event: ToolLoopEvent): event is ChatStreamEvent => !isToolResultEvent(event) && !isStepEndEvent(event);
+
+/** A whole tool-use conversation as one cold Observable of views, one per frame at most. */
+function conversation$(prompt: string): Observable<View> {
+  const events$ = runTools$(
+    { model: 'command-a-03-2025', messages: [{ role: 'user', content: prompt }] },
+    { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4 },
+  ).pipe(share());
+  return merge<Update[]>(
+    events$.pipe(filter(isWireEvent), partialToolCalls(), map((call) => ({ call }))),
+    events$.pipe(filter(isToolResultEvent), map((result) => ({ result }))),
+    events$.pipe(accumulateMessage(), map((response) => ({ response }))),
+    smoothedText$(events$).pipe(map((text) => ({ text }))),
+  ).pipe(
+    scan(reduce, empty),
+    auditTime(0, animationFrameScheduler), // snapshots: keep the latest, render once per frame
   );
 }
 
@@ -70,6 +146,13 @@ const form = $<HTMLFormElement>('ask');
 const prompt = $<HTMLInputElement>('prompt');
 const send = $<HTMLButtonElement>('send');
 const stop = $<HTMLButtonElement>('stop');
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] => {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+};
 
 function describe(source: NonNullable<Citation['sources']>[number]): string {
   if (source.type === 'tool') return `${source.id ?? 'tool'}: ${JSON.stringify(source.tool_output ?? {})}`;
@@ -82,43 +165,57 @@ function renderAnswer(text: string, citations: Citation[]): void {
   const answer = $('answer');
   answer.replaceChildren();
   let at = 0;
-  const spans = citations
-    .filter((c) => typeof c.start === 'number' && typeof c.end === 'number' && c.start >= at)
-    .sort((a, b) => a.start! - b.start!);
+  const spans = citations.filter((c) => typeof c.start === 'number' && typeof c.end === 'number').sort((a, b) => a.start! - b.start!);
   for (const c of spans) {
-    if (c.start! < at || c.end! > text.length) continue;
+    if (c.start! < at || c.end! > text.length) continue; // not on screen yet (the text is smoothed)
     answer.append(text.slice(at, c.start));
-    const mark = document.createElement('mark');
-    mark.className = 'cite';
+    const mark = el('mark', 'cite', text.slice(c.start, c.end));
     mark.tabIndex = 0;
-    mark.textContent = text.slice(c.start, c.end);
-    const source = document.createElement('span');
-    source.className = 'source';
-    source.textContent = (c.sources ?? []).map(describe).join(' · ');
-    mark.append(source);
+    mark.append(el('span', 'source', (c.sources ?? []).map(describe).join(' · ')));
     answer.append(mark);
     at = c.end!;
   }
   answer.append(text.slice(at));
 }
 
-function render({ response, toolCalls }: View): void {
-  const text = response.message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-  renderAnswer(text, response.message.citations ?? []);
-  if (response.message.tool_plan) {
-    $('plan-section').hidden = false;
-    $('plan').textContent = response.message.tool_plan;
+/** A card per tool call: its fields fill in as they arrive; done when the call ends; then its result. */
+function renderCard({ call, result }: Card): HTMLLIElement {
+  const card = el('li', 'tool-card');
+  card.dataset['done'] = String(call.done);
+  const state = result ? ('error' in result ? 'failed' : 'done') : call.done ? 'running…' : 'writing arguments…';
+  const head = el('div', 'tool-head');
+  head.append(el('code', 'tool-name', call.name), el('span', 'tool-state', state));
+  const fields = el('dl', 'tool-args');
+  for (const [key, value] of Object.entries(call.arguments ?? {})) {
+    fields.append(el('dt', '', key), el('dd', '', typeof value === 'string' ? value : JSON.stringify(value)));
   }
-  if (toolCalls.length > 0) {
-    $('tools-section').hidden = false;
-    $('tool-calls').replaceChildren(
-      ...toolCalls.map((call) => Object.assign(document.createElement('li'), { textContent: `${call.function.name}(${call.function.arguments})` })),
-    );
+  card.append(head, fields);
+  if (call.error) card.append(el('p', 'tool-error', call.error.message));
+  if (result) {
+    card.append(el('p', 'tool-output', `→ ${'error' in result ? `error: ${errorText(result.error)}` : outputText(result.output)}`));
   }
-  if (response.usage && response.finish_reason !== 'TOOL_CALL') {
-    const billed = response.usage.billed_units ?? {};
-    $('usage').hidden = false;
-    $('usage').textContent = `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${response.finish_reason}`;
+  return card;
+}
+
+/** A tool's output on one line: an object's fields as `key: value`. */
+function outputText(output: unknown): string {
+  if (output === null || typeof output !== 'object' || Array.isArray(output)) return JSON.stringify(output) ?? '';
+  return Object.entries(output).map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' · ');
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+function render(view: View): void {
+  renderAnswer(view.text, view.citations);
+  $('plan-section').hidden = view.plan === '';
+  $('plan').textContent = view.plan;
+  $('tools-section').hidden = view.cards.length === 0;
+  $('tool-calls').replaceChildren(...view.cards.map(renderCard));
+  const usage = view.final?.usage;
+  $('usage').hidden = !usage;
+  if (usage) {
+    const billed = usage.billed_units ?? {};
+    $('usage').textContent = `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${view.final!.finish_reason}`;
   }
 }
 
@@ -134,10 +231,9 @@ form.addEventListener('submit', (e) => {
   e.preventDefault();
   current?.unsubscribe();
   $('error').hidden = true;
-  for (const id of ['plan-section', 'tools-section', 'usage']) $(id).hidden = true;
-  $('answer').replaceChildren();
+  render(empty);
   setStatus('streaming');
-  current = conversation$([{ role: 'user', content: prompt.value }]).subscribe({
+  current = conversation$(prompt.value).subscribe({
     next: render,
     error: (err: unknown) => {
       $('error').hidden = false;
@@ -148,7 +244,8 @@ form.addEventListener('submit', (e) => {
   });
 });
 
-// Stop unsubscribes: the request is aborted and the connection closes.
+// Stop unsubscribes: the request in flight is aborted and its connection
+// closes; a running tool is unsubscribed; no further request is made.
 stop.addEventListener('click', () => {
   current?.unsubscribe();
   current = undefined;

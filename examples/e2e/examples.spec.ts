@@ -42,7 +42,10 @@ beforeAll(async () => {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  replay = await startReplayServer({ delayMs: 25, jitterMs: 15 });
+  // Slow enough that a tool call's arguments arrive over several frames (one
+  // event per 30–45 ms: the tool-calls transcript streams `{"`, `location`,
+  // `":"`, `Paris`, `"}` as separate deltas before `tool-call-end`).
+  replay = await startReplayServer({ delayMs: 30, jitterMs: 15 });
   // A backend that wants a key the page does not have: the page must show the 401.
   strict = await startReplayServer({ apiKey: 'backend-only-key' });
 }, 60_000);
@@ -67,8 +70,21 @@ describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
   });
   afterEach(() => page.close());
 
-  it('should stream the answer progressively, then show tool calls, citations and usage', async () => {
+  it('should fill in tool-call cards while the arguments stream, then stream the answer, with citations and usage', async () => {
     await page.goto(`${site.url}/?api=${encodeURIComponent(replay.url)}`);
+    // Every argument value the page shows on a card whose call has not ended yet.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { partialArguments: string[] }).partialArguments = seen;
+      new MutationObserver(() => {
+        for (const card of document.querySelectorAll('#tool-calls li[data-done="false"]')) {
+          for (const dd of card.querySelectorAll('dd')) {
+            const entry = `${dd.previousElementSibling?.textContent ?? ''}=${dd.textContent ?? ''}`;
+            if (dd.textContent !== '' && seen[seen.length - 1] !== entry) seen.push(entry);
+          }
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
     await page.click('#send');
     await page.locator('#tool-calls li').nth(1).waitFor();
     // A partial answer is on screen before the end.
@@ -84,10 +100,20 @@ describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
 
     await page.locator('#status', { hasText: 'done' }).waitFor();
     expect(await answerText(page)).toBe(finalAnswer);
-    expect(await page.locator('#tool-calls li').allInnerTexts()).toEqual([
-      'get_weather({"location":"Paris"})',
-      'get_weather({"location":"Tokyo"})',
-    ]);
+    // An argument value was on screen before its call ended (the card filling in).
+    const seen = await page.evaluate(() => (window as unknown as { partialArguments: string[] }).partialArguments);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const entry of seen) expect(['location=Paris', 'location=Tokyo'].some((full) => full.startsWith(entry))).toBe(true);
+    // The cards at the end: both calls done, their arguments, the tool outputs.
+    const cards = page.locator('#tool-calls li');
+    expect(await cards.count()).toBe(2);
+    expect(await page.locator('#tool-calls li[data-done="true"]').count()).toBe(2);
+    expect(await cards.locator('.tool-name').allInnerTexts()).toEqual(['get_weather', 'get_weather']);
+    expect(await cards.locator('dd').allInnerTexts()).toEqual(['Paris', 'Tokyo']);
+    const outputs = await cards.locator('.tool-output').allInnerTexts();
+    expect(outputs).toHaveLength(2);
+    expect(outputs[0]).toContain('temperature_c: 18');
+    expect(outputs[1]).toContain('temperature_c: 24');
     expect(await page.locator('#plan').innerText()).toContain('Paris and in Tokyo');
     const marks = page.locator('mark.cite');
     expect(await marks.count()).toBe(3);

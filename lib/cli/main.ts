@@ -3,23 +3,24 @@
 // `npm start` runs) shows a whole tool-use conversation. It uses only the
 // package's public surface, as any app would.
 import {
-  accumulateMessage,
   chatStream$,
-  parseToolCallArguments,
+  defineTool,
+  isStepEndEvent,
+  isToolResultEvent,
+  runTools$,
   textOnly,
   toolCalls,
   toolPlan,
   type ChatMessage,
-  type ChatRequest,
-  type ChatResponse,
   type ChatStreamOptions,
   type Citation,
-  type Tool,
+  type StepEndEvent,
   type ToolCall,
+  type ToolResultEvent,
   type Usage,
 } from 'cohere-rx';
 import { startReplayServer, type ReplayServer } from 'cohere-rx/testing';
-import { last, map, merge, share, type Observable, type Subscription } from 'rxjs';
+import { filter, map, merge, share, type Observable, type Subscription } from 'rxjs';
 import { HELP, parseArgs, type CliArgs } from './args';
 
 const out = process.stdout;
@@ -100,15 +101,6 @@ async function chat(args: CliArgs, options: ChatStreamOptions): Promise<void> {
   }
 }
 
-const weatherTool: Tool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'The current weather in a city.',
-    parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city' } }, required: ['location'] },
-  },
-};
-
 /** The demo's stand-in for a weather service. */
 function getWeather(location: string): Record<string, unknown> {
   const known: Record<string, Record<string, unknown>> = {
@@ -118,43 +110,11 @@ function getWeather(location: string): Record<string, unknown> {
   return known[location.toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' };
 }
 
-/** Streams one turn to the terminal: plan, tool calls and text as they arrive. */
-async function turn(request: ChatRequest, options: ChatStreamOptions): Promise<ChatResponse> {
-  const events$ = chatStream$(request, options).pipe(share());
-  let response: ChatResponse | undefined;
-  let inPlan = false;
-  let inText = false;
-  type Piece =
-    | { plan: string }
-    | { call: ToolCall }
-    | { text: string }
-    | { response: ChatResponse };
-  const pieces$: Observable<Piece> = merge(
-    events$.pipe(toolPlan(), map((plan) => ({ plan }))),
-    events$.pipe(toolCalls(), map((call) => ({ call }))),
-    events$.pipe(textOnly(), map((text) => ({ text }))),
-    events$.pipe(accumulateMessage(), last(), map((r) => ({ response: r }))),
-  );
-  await follow(pieces$, (piece) => {
-    if ('plan' in piece) {
-      if (!inPlan) write(dim('plan: '));
-      inPlan = true;
-      write(dim(piece.plan));
-    } else if ('call' in piece) {
-      if (inPlan) write('\n');
-      inPlan = false;
-      write(`${cyan('tool call')} ${bold(piece.call.function.name)}(${piece.call.function.arguments})\n`);
-    } else if ('text' in piece) {
-      if (!inText) write(`${bold('assistant:')} `);
-      inText = true;
-      write(piece.text);
-    } else {
-      response = piece.response;
-    }
-  });
-  if (inText || inPlan) write('\n');
-  return response!;
-}
+const get_weather = defineTool<{ location?: string }>({
+  description: 'The current weather in a city.',
+  parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city' } }, required: ['location'] },
+  execute: ({ location }) => getWeather(location ?? ''),
+});
 
 function describeSource(source: NonNullable<Citation['sources']>[number]): string {
   if (source.type === 'tool') return `${source.id ?? 'tool'} ${JSON.stringify(source.tool_output ?? {})}`;
@@ -176,26 +136,64 @@ function addUsage(total: Usage, more: Usage | undefined): Usage {
   };
 }
 
+/** Ends the line in progress, if any. */
+function endLine(): void {
+  if (lastChar !== '\n') write('\n');
+}
+
+/**
+ * A whole tool-use conversation: runTools$ streams a turn, runs the tools it
+ * asks for, sends their outputs back as documents (so the answer can cite
+ * them) and streams the next turn, until the model answers. The terminal
+ * shows the plan, the tool calls and the text as they arrive.
+ */
 async function demo(args: CliArgs, options: ChatStreamOptions): Promise<void> {
   const question = 'What is the weather in Paris and in Tokyo right now? Which is better for a walk?';
-  const messages: ChatMessage[] = [{ role: 'user', content: question }];
   write(`${bold('you:')} ${question}\n`);
+  const events$ = runTools$(
+    { model: args.model, messages: [{ role: 'user', content: question }] },
+    { ...options, tools: { get_weather }, maxSteps: 4 },
+  ).pipe(share());
+  type Piece = { plan: string } | { call: ToolCall } | { text: string } | { result: ToolResultEvent } | { end: StepEndEvent };
+  const pieces$: Observable<Piece> = merge(
+    events$.pipe(toolPlan(), map((plan) => ({ plan }))),
+    events$.pipe(toolCalls(), map((call) => ({ call }))),
+    events$.pipe(textOnly(), map((text) => ({ text }))),
+    events$.pipe(filter(isToolResultEvent), map((result) => ({ result }))),
+    events$.pipe(filter(isStepEndEvent), map((end) => ({ end }))),
+  );
+  let inPlan = false;
+  let inText = false;
   let total: Usage = {};
   let citations: Citation[] = [];
-  // A tool-use loop: stream a turn, run the tools it asks for, send the results back.
-  for (let round = 0; round < 4; round++) {
-    const response = await turn({ model: args.model, messages, tools: [weatherTool] }, options);
-    total = addUsage(total, response.usage);
-    citations = response.message.citations ?? [];
-    messages.push(response.message);
-    if (response.finish_reason !== 'TOOL_CALL') break;
-    for (const call of response.message.tool_calls ?? []) {
-      const { location } = parseToolCallArguments<{ location?: string }>(call);
-      const result = getWeather(location ?? '');
-      write(dim(`ran ${call.function.name}(${location ?? ''}) -> ${JSON.stringify(result)}\n`));
-      messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
+  await follow(pieces$, (piece) => {
+    if ('plan' in piece) {
+      if (!inPlan) write(dim('plan: '));
+      inPlan = true;
+      write(dim(piece.plan));
+    } else if ('call' in piece) {
+      endLine();
+      write(`${cyan('tool call')} ${bold(piece.call.function.name)}(${piece.call.function.arguments})\n`);
+    } else if ('text' in piece) {
+      if (!inText) {
+        endLine();
+        write(`${bold('assistant:')} `);
+      }
+      inText = true;
+      write(piece.text);
+    } else if ('result' in piece) {
+      const { call } = piece.result;
+      const outcome = 'error' in piece.result ? `error: ${describeError(piece.result.error)}` : JSON.stringify(piece.result.output);
+      endLine();
+      write(`${dim(`ran ${call.function.name}(${call.function.arguments}) -> ${outcome}`)}\n`); // the newline outside the colour, so endLine() sees it
+    } else {
+      // A step is over: its usage counts, and the last step's citations are the answer's.
+      endLine();
+      inPlan = inText = false;
+      total = addUsage(total, piece.end.response.usage);
+      citations = piece.end.response.message.citations ?? [];
     }
-  }
+  });
   if (citations.length > 0) {
     write(`${bold('citations:')}\n`);
     citations.forEach((c, i) => {

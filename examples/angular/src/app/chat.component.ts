@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/c
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { isCohereError, type Citation } from 'cohere-rx';
 import { Subject, catchError, concat, map, of, scan, switchMap, type Observable } from 'rxjs';
-import { ChatService, type ChatView } from './chat.service';
+import { ChatService, emptyView, type ChatView, type ToolCard } from './chat.service';
 
 type Status = 'idle' | 'streaming' | 'done' | 'stopped' | 'error';
 type Command = { kind: 'ask'; prompt: string } | { kind: 'stop' };
@@ -42,6 +42,27 @@ function segmentsOf(text: string, citations: Citation[]): { text: string; source
   return out;
 }
 
+/** A card's fields, its state and its result, as the template shows them. */
+function cardOf({ call, result }: ToolCard) {
+  const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+  let output = '';
+  if (result && 'error' in result) output = `→ error: ${result.error instanceof Error ? result.error.message : String(result.error)}`;
+  else if (result) {
+    const value = result.output;
+    const fields = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : undefined;
+    output = `→ ${fields ? fields.map(([key, v]) => `${key}: ${show(v)}`).join(' · ') : show(value)}`;
+  }
+  return {
+    id: call.id,
+    name: call.name,
+    done: call.done,
+    state: result ? ('error' in result ? 'failed' : 'done') : call.done ? 'running…' : 'writing arguments…',
+    fields: Object.entries(call.arguments ?? {}).map(([key, value]) => ({ key, value: show(value) })),
+    error: call.error?.message ?? '',
+    output,
+  };
+}
+
 @Component({
   selector: 'app-chat',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -60,12 +81,26 @@ function segmentsOf(text: string, citations: Citation[]): { text: string; source
       @if (plan(); as plan) {
         <section><h2>Plan</h2><p id="plan" class="plan">{{ plan }}</p></section>
       }
-      @if (toolCalls().length > 0) {
+      @if (cards().length > 0) {
         <section>
           <h2>Tool calls</h2>
           <ul id="tool-calls">
-            @for (call of toolCalls(); track call.id) {
-              <li>{{ call.function.name }}({{ call.function.arguments }})</li>
+            @for (card of cards(); track card.id) {
+              <li class="tool-card" [attr.data-done]="card.done">
+                <div class="tool-head"><code class="tool-name">{{ card.name }}</code><span class="tool-state">{{ card.state }}</span></div>
+                <dl class="tool-args">
+                  @for (field of card.fields; track field.key) {
+                    <dt>{{ field.key }}</dt>
+                    <dd>{{ field.value }}</dd>
+                  }
+                </dl>
+                @if (card.error) {
+                  <p class="tool-error">{{ card.error }}</p>
+                }
+                @if (card.output) {
+                  <p class="tool-output">{{ card.output }}</p>
+                }
+              </li>
             }
           </ul>
         </section>
@@ -110,21 +145,23 @@ export class ChatComponent {
     { initialValue: initial },
   );
 
-  // Snapshots from accumulateMessage() keep the identity of what did not
-  // change, so these only recompute (and re-render) when their part changed.
-  private readonly response = computed(() => this.state().view?.response);
-  readonly plan = computed(() => this.state().view?.plan ?? '');
-  readonly toolCalls = computed(() => this.state().view?.toolCalls ?? []);
-  readonly segments = computed(() => {
-    const message = this.response()?.message;
-    const text = (message?.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
-    return segmentsOf(text, message?.citations ?? []);
-  });
+  // The view is a new object per frame, but each part keeps its identity
+  // until it changes (the text while the answer streams, the cards while a
+  // call streams), so each computed() below, and the DOM it feeds, only
+  // updates when its own part changed.
+  private readonly view = computed(() => this.state().view ?? emptyView);
+  readonly plan = computed(() => this.view().plan);
+  private readonly toolCards = computed(() => this.view().cards);
+  readonly cards = computed(() => this.toolCards().map(cardOf));
+  private readonly text = computed(() => this.view().text);
+  private readonly citations = computed(() => this.view().citations);
+  readonly segments = computed(() => segmentsOf(this.text(), this.citations()));
+  private readonly final = computed(() => this.view().final);
   readonly usage = computed(() => {
-    const r = this.response();
-    if (!r?.usage || r.finish_reason === 'TOOL_CALL') return '';
-    const billed = r.usage.billed_units ?? {};
-    return `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${r.finish_reason}`;
+    const final = this.final();
+    if (!final?.usage) return '';
+    const billed = final.usage.billed_units ?? {};
+    return `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${final.finish_reason}`;
   });
 
   ask(prompt: string): void {

@@ -1,78 +1,59 @@
 import { Injectable, InjectionToken, inject } from '@angular/core';
 import {
   accumulateMessage,
-  chatStream$,
-  parseToolCallArguments,
-  type ChatMessage,
+  defineTool,
+  isStepEndEvent,
+  isToolResultEvent,
+  partialToolCalls,
+  runTools$,
+  smoothText,
+  textOnly,
   type ChatResponse,
-  type Tool,
-  type ToolCall,
+  type ChatStreamEvent,
+  type Citation,
+  type PartialToolCall,
+  type ToolLoopEvent,
+  type ToolResultEvent,
 } from 'cohere-rx';
-import { EMPTY, connect, last, map, merge, mergeMap, type Observable } from 'rxjs';
+import {
+  animationFrameScheduler,
+  auditTime,
+  filter,
+  map,
+  merge,
+  scan,
+  share,
+  startWith,
+  switchMap,
+  takeWhile,
+  timer,
+  type Observable,
+} from 'rxjs';
 
 /** Where the app's backend proxies Cohere's `/v2/chat` (it adds the API key). */
 export const CHAT_API_URL = new InjectionToken<string>('CHAT_API_URL', { factory: () => '/api/cohere' });
 
-/** What the component shows: the latest snapshot, and the plan and tool calls of every turn so far. */
+/** A tool call's card: its arguments as far as they have arrived, then its result. */
+export interface ToolCard {
+  call: PartialToolCall;
+  result?: ToolResultEvent;
+}
+
+/** What the component shows, as one immutable snapshot. */
 export interface ChatView {
-  response: ChatResponse;
   plan: string;
-  toolCalls: ToolCall[];
+  cards: ToolCard[];
+  /** The answer so far, smoothed word by word. */
+  text: string;
+  citations: Citation[];
+  /** The answer's last snapshot (with `usage`) once it has ended. */
+  final?: ChatResponse;
 }
 
-const weatherTool: Tool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'The current weather in a city.',
-    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  },
-};
+const noCitations: Citation[] = [];
+export const emptyView: ChatView = { plan: '', cards: [], text: '', citations: noCitations };
 
-@Injectable({ providedIn: 'root' })
-export class ChatService {
-  private readonly baseUrl = inject(CHAT_API_URL);
-
-  /**
-   * A whole tool-use conversation as one cold Observable of snapshots:
-   * stream a turn; if it asks for tools, run them and stream the next turn.
-   * Unsubscribing at any point aborts the request in flight.
-   */
-  ask(prompt: string): Observable<ChatView> {
-    return this.conversation([{ role: 'user', content: prompt }], '', []);
-  }
-
-  private conversation(messages: ChatMessage[], planSoFar: string, callsSoFar: ToolCall[]): Observable<ChatView> {
-    // apiKey '' : the browser holds no key; the backend at baseUrl adds it.
-    return chatStream$({ model: 'command-a-03-2025', messages, tools: [weatherTool] }, { baseUrl: this.baseUrl, apiKey: '' }).pipe(
-      accumulateMessage(),
-      connect((snapshots$) =>
-        merge(
-          snapshots$.pipe(
-            map((response) => ({
-              response,
-              plan: response.message.tool_plan ?? planSoFar,
-              toolCalls: [...callsSoFar, ...(response.message.tool_calls ?? [])],
-            })),
-          ),
-          snapshots$.pipe(
-            last(),
-            mergeMap((final) => {
-              if (final.finish_reason !== 'TOOL_CALL') return EMPTY;
-              const calls = final.message.tool_calls ?? [];
-              const results: ChatMessage[] = calls.map((call) => ({
-                role: 'tool',
-                tool_call_id: call.id,
-                content: JSON.stringify(getWeather(parseToolCallArguments<{ location?: string }>(call).location ?? '')),
-              }));
-              return this.conversation([...messages, final.message, ...results], final.message.tool_plan ?? planSoFar, [...callsSoFar, ...calls]);
-            }),
-          ),
-        ),
-      ),
-    );
-  }
-}
+type Update = { call: PartialToolCall } | { result: ToolResultEvent } | { text: string } | { response: ChatResponse };
 
 /** The app's stand-in for a weather service. */
 function getWeather(location: string): Record<string, unknown> {
@@ -81,4 +62,90 @@ function getWeather(location: string): Record<string, unknown> {
     tokyo: { location: 'Tokyo', temperature_c: 24, conditions: 'light rain' },
   };
   return known[location.toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' };
+}
+
+// The tool runs in the browser for now. An Observable output (here, a
+// service's latency) is unsubscribed when the loop is cancelled.
+const get_weather = defineTool<{ location?: string }>({
+  description: 'The current weather in a city.',
+  parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+  execute: ({ location }) => timer(300).pipe(map(() => getWeather(location ?? ''))),
+});
+
+@Injectable({ providedIn: 'root' })
+export class ChatService {
+  private readonly baseUrl = inject(CHAT_API_URL);
+
+  /**
+   * A whole tool-use conversation as one cold Observable of views, at most
+   * one per animation frame. runTools$ streams a turn, runs the tools it asks
+   * for, sends their outputs back (as documents, so the answer can cite
+   * them) and streams the next turn. Unsubscribing at any point aborts the
+   * request in flight and stops a running tool.
+   */
+  ask(prompt: string): Observable<ChatView> {
+    // apiKey '' : the browser holds no key; the backend at baseUrl adds it.
+    const events$ = runTools$(
+      { model: 'command-a-03-2025', messages: [{ role: 'user', content: prompt }] },
+      { baseUrl: this.baseUrl, apiKey: '', tools: { get_weather }, maxSteps: 4 },
+    ).pipe(share());
+    return merge<Update[]>(
+      events$.pipe(filter(isWireEvent), partialToolCalls(), map((call) => ({ call }))),
+      events$.pipe(filter(isToolResultEvent), map((result) => ({ result }))),
+      events$.pipe(accumulateMessage(), map((response) => ({ response }))),
+      smoothedText$(events$).pipe(map((text) => ({ text }))),
+    ).pipe(
+      scan(reduce, emptyView),
+      auditTime(0, animationFrameScheduler), // snapshots: keep the latest, once per frame
+    );
+  }
+}
+
+/** The text of the message streaming now, smoothed word by word ('' again at each message of the loop). */
+function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
+  return events$.pipe(
+    filter((event) => event.type === 'message-start'),
+    switchMap(() =>
+      events$.pipe(
+        takeWhile((event) => event.type !== 'message-end'), // completes at the end: smoothText flushes
+        textOnly(),
+        smoothText(),
+        scan((all, piece) => all + piece, ''),
+        startWith(''),
+      ),
+    ),
+  );
+}
+
+/**
+ * Cohere's own events, without the loop's `tool-result` and `step-end`.
+ * partialToolCalls() handles the loop's output at run time, but its type
+ * asks for `ChatStreamEvent`s.
+ */
+function isWireEvent(event: ToolLoopEvent): event is ChatStreamEvent {
+  return !isToolResultEvent(event) && !isStepEndEvent(event);
+}
+
+/** The card of a call: by its id (known from `tool-call-start`), the calls of every step together. */
+const sameCall = (card: ToolCard, id: string) => card.call.id === id;
+
+function reduce(view: ChatView, update: Update): ChatView {
+  if ('call' in update) {
+    const known = view.cards.some((card) => sameCall(card, update.call.id));
+    const cards = known
+      ? view.cards.map((card) => (sameCall(card, update.call.id) ? { ...card, call: update.call } : card))
+      : [...view.cards, { call: update.call }];
+    return { ...view, cards };
+  }
+  if ('result' in update) {
+    return { ...view, cards: view.cards.map((card) => (sameCall(card, update.result.call.id) ? { ...card, result: update.result } : card)) };
+  }
+  if ('text' in update) return { ...view, text: update.text };
+  const { message, finish_reason } = update.response;
+  return {
+    ...view,
+    plan: message.tool_plan || view.plan,
+    citations: message.citations ?? noCitations, // the same array until one arrives
+    final: finish_reason !== undefined && finish_reason !== 'TOOL_CALL' ? update.response : view.final,
+  };
 }
