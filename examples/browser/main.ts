@@ -8,14 +8,12 @@ import {
   accumulateMessage,
   defineTool,
   isCohereError,
-  isStepEndEvent,
   isToolResultEvent,
   partialToolCalls,
   runTools$,
   smoothText,
   textOnly,
   type ChatResponse,
-  type ChatStreamEvent,
   type Citation,
   type PartialToolCall,
   type ToolLoopEvent,
@@ -117,13 +115,6 @@ function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
   );
 }
 
-/**
- * Cohere's own events, without the loop's `tool-result` and `step-end`.
- * partialToolCalls() handles the loop's output at run time, but its type
- * asks for `ChatStreamEvent`s.
- */
-const isWireEvent = (event: ToolLoopEvent): event is ChatStreamEvent => !isToolResultEvent(event) && !isStepEndEvent(event);
-
 /** A whole tool-use conversation as one cold Observable of views, one per frame at most. */
 function conversation$(prompt: string): Observable<View> {
   const events$ = runTools$(
@@ -131,7 +122,7 @@ function conversation$(prompt: string): Observable<View> {
     { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4 },
   ).pipe(share());
   return merge<Update[]>(
-    events$.pipe(filter(isWireEvent), partialToolCalls(), map((call) => ({ call }))),
+    events$.pipe(partialToolCalls(), map((call) => ({ call }))),
     events$.pipe(filter(isToolResultEvent), map((result) => ({ result }))),
     events$.pipe(accumulateMessage(), map((response) => ({ response }))),
     smoothedText$(events$).pipe(map((text) => ({ text }))),

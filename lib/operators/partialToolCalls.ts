@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { CohereToolArgumentsError } from '../errors/CohereToolArgumentsError';
 import { isCohereJsonError } from '../errors/CohereJsonError';
 import { JsonPrefixParser } from '../internal/jsonPrefixParser';
-import type { ChatStreamEvent } from '../types/events';
+import type { ToolLoopEvent } from '../types/loop';
 import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import { createOperator } from './createOperator';
 
@@ -72,7 +72,7 @@ interface OpenCall {
  * @see {@link partialJson}
  * @returns An operator from chat events to partial tool calls.
  */
-export function partialToolCalls(): OperatorFunction<ChatStreamEvent, PartialToolCall> {
+export function partialToolCalls(): OperatorFunction<ToolLoopEvent, PartialToolCall> {
   return createOperator((subscriber) => {
     const open = new Map<number, OpenCall>();
 

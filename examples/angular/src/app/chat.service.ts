@@ -2,14 +2,12 @@ import { Injectable, InjectionToken, inject } from '@angular/core';
 import {
   accumulateMessage,
   defineTool,
-  isStepEndEvent,
   isToolResultEvent,
   partialToolCalls,
   runTools$,
   smoothText,
   textOnly,
   type ChatResponse,
-  type ChatStreamEvent,
   type Citation,
   type PartialToolCall,
   type ToolLoopEvent,
@@ -90,7 +88,7 @@ export class ChatService {
       { baseUrl: this.baseUrl, apiKey: '', tools: { get_weather }, maxSteps: 4 },
     ).pipe(share());
     return merge<Update[]>(
-      events$.pipe(filter(isWireEvent), partialToolCalls(), map((call) => ({ call }))),
+      events$.pipe(partialToolCalls(), map((call) => ({ call }))),
       events$.pipe(filter(isToolResultEvent), map((result) => ({ result }))),
       events$.pipe(accumulateMessage(), map((response) => ({ response }))),
       smoothedText$(events$).pipe(map((text) => ({ text }))),
@@ -115,15 +113,6 @@ function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
       ),
     ),
   );
-}
-
-/**
- * Cohere's own events, without the loop's `tool-result` and `step-end`.
- * partialToolCalls() handles the loop's output at run time, but its type
- * asks for `ChatStreamEvent`s.
- */
-function isWireEvent(event: ToolLoopEvent): event is ChatStreamEvent {
-  return !isToolResultEvent(event) && !isStepEndEvent(event);
 }
 
 /** The card of a call: by its id (known from `tool-call-start`), the calls of every step together. */
