@@ -34,6 +34,7 @@ const NAMES = new Set([
   'CohereConfigError',
   'CohereJsonError',
   'CohereMaxStepsError',
+  'CohereRelayError', // cohere-rx/server
 ]);
 
 /**
