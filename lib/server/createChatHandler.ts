@@ -9,6 +9,7 @@ import {
 import { MULTI_MESSAGE, RELAY_HEADER, SINGLE_MESSAGE } from '../internal/relay';
 import { createScrubber, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
+import { sseFrame } from './sseFrame';
 import { errorResponseOf, relayErrorInfo } from './relayErrors';
 import { heartbeatOf } from './toEventStream';
 
@@ -123,6 +124,15 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   }
   if (prepare !== undefined && typeof prepare !== 'function') throw new CohereConfigError('prepare', 'expected a function');
   const scrub = serverScrubber(streamOptions);
+  /**
+   * Events go out as the upstream sent them, except that a `message-end`
+   * (the one event with server text in it, `delta.error`) is scrubbed of the
+   * key: once per message, so the hot path of deltas pays nothing.
+   */
+  const frame = (event: unknown): string => {
+    const text = sseFrame(event);
+    return (event as { type?: unknown }).type === 'message-end' ? scrub(text) : text;
+  };
   const report = (error: unknown, request: Request): void => {
     try {
       onError?.(error, request);
@@ -151,10 +161,15 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const events$ = tools
         ? runTools$(body, { ...streamOptions, tools, maxSteps, toolConcurrency, signal })
         : chatStream$(body, { ...streamOptions, signal });
-      const { stream, first } = openEventStream(events$, heartbeat, (error) => {
-        report(error, request);
-        return relayErrorInfo(error, scrub);
-      });
+      const { stream, first } = openEventStream(
+        events$,
+        heartbeat,
+        (error) => {
+          report(error, request);
+          return relayErrorInfo(error, scrub);
+        },
+        frame,
+      );
       const failed = await first;
       if (failed) {
         void stream.cancel().catch(() => undefined);

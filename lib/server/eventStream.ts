@@ -24,11 +24,13 @@ const HEARTBEAT = sseComment('keep-alive');
  *
  * @param heartbeatMs A comment is sent when nothing else was for between one
  * and two of these; `0` or `Infinity`: none.
+ * @param frame Frames one event (the chat handler scrubs `message-end`s with it).
  */
 export function openEventStream(
   events$: Observable<unknown>,
   heartbeatMs: number,
   describe: (error: unknown) => RelayErrorInfo,
+  frame: (event: unknown) => string = sseFrame,
 ): { stream: ReadableStream<Uint8Array>; first: Promise<FirstOutcome> } {
   const encoder = new TextEncoder();
   let settle: (outcome: FirstOutcome) => void = () => {};
@@ -69,7 +71,7 @@ export function openEventStream(
       subscription = events$.subscribe({
         next: (event) => {
           settle(undefined);
-          push(sseFrame(event));
+          push(frame(event));
         },
         error: (error: unknown) => {
           settle({ error });

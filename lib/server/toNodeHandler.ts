@@ -139,20 +139,29 @@ function isBytes(value: unknown): value is Uint8Array {
 
 /** The request body as a web stream, read only as fast as it is pulled (the socket is paused meanwhile). */
 function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       req.on('data', (chunk: Buffer | string) => {
+        if (!open) return; // cancelled: what is left is read and dropped
         controller.enqueue(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
       });
-      req.on('end', () => controller.close());
-      req.on('error', (error) => controller.error(error));
-      req.on('aborted', () => controller.error(new Error('the client aborted the request')));
+      const end = (error?: Error): void => {
+        if (!open) return;
+        open = false;
+        if (error) controller.error(error);
+        else controller.close();
+      };
+      req.on('end', () => end());
+      req.on('error', (error) => end(error));
+      req.on('aborted', () => end(new Error('the client aborted the request')));
     },
     pull() {
       req.resume();
     },
     cancel() {
+      open = false;
       req.resume(); // let what is left drain, so the connection stays usable
     },
   });
