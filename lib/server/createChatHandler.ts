@@ -87,7 +87,7 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
  * is scrubbed of the key.
  *
  * ```text
- * browser POST /api/chat ──► handler ──► prepare(body) ──► POST {baseUrl}/v2/chat (server key)
+ * browser POST /api/v2/chat ──► handler ──► prepare(body) ──► POST {baseUrl}/v2/chat (server key)
  *                               ◄── 200 text/event-stream ◄── s--d--d--e--|
  *           ◄── 200 text/event-stream, X-Cohere-Rx-Stream: single-message
  *               s--d--d--e--|

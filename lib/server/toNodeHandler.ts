@@ -30,10 +30,10 @@ export type NodeRequest = IncomingMessage & { body?: unknown };
  *
  * const relay = toNodeHandler(createChatHandler({ apiKey: process.env.CO_API_KEY }));
  * createServer((req, res) => {
- *   if (req.url === '/api/chat') relay(req, res);
+ *   if (req.url === '/api/v2/chat') relay(req, res); // the page: chatStream$(request, { baseUrl: '/api', apiKey: '' })
  *   else res.writeHead(404).end();
  * }).listen(3000);
- * // Express: app.post('/api/chat', relay);
+ * // Express: app.post('/api/v2/chat', relay);
  * ```
  *
  * @see {@link createChatHandler} for the handler itself.

@@ -64,14 +64,14 @@ async function setUp(handler: Handler, options: ChatHandlerOptions = {}): Promis
 }
 
 /** The browser: no key, the relay as its base URL. */
-const browser = (r: Relay, extra: ChatStreamOptions = {}) => ({ apiKey: '', baseUrl: `${r.url}/api/chat`, maxRetries: 0, ...extra });
+const browser = (r: Relay, extra: ChatStreamOptions = {}) => ({ apiKey: '', baseUrl: `${r.url}/api`, maxRetries: 0, ...extra });
 const streamAll = (events: readonly object[], done = true): Handler => (_req, res) => {
   res.writeHead(200, sseHeaders);
   res.end(toSse(events, { done }));
 };
 /** What the browser would see on the wire: status, headers and body text. */
 async function rawPost(r: Relay, body: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string }> {
-  const response = await fetch(`${r.url}/api/chat`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...init });
+  const response = await fetch(`${r.url}/api/v2/chat`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...init });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 const expectNoKey = (text: string) => {
@@ -88,6 +88,18 @@ describe('createChatHandler through toNodeHandler', () => {
       const outcome = await collect(chatStream$(request, browser(r)));
       expect(outcome.values).toEqual(textTurn);
       expect(outcome.completed).toBe(true);
+    });
+
+    it("should be reached by the browser's chatStream$ at {baseUrl}/v2/chat", async () => {
+      upstream = await startLoopback(streamAll(textTurn));
+      const handler = toNodeHandler(createChatHandler({ apiKey: KEY, baseUrl: upstream.url, maxRetries: 0 }));
+      const paths: string[] = [];
+      relay = await startRelay((req, res) => {
+        paths.push(req.url ?? '');
+        handler(req, res);
+      });
+      await collect(chatStream$(request, browser(relay)));
+      expect(paths).toEqual(['/api/v2/chat']);
     });
 
     it('should make one upstream request per browser request, with the server key and stream: true', async () => {
@@ -228,7 +240,7 @@ describe('createChatHandler through toNodeHandler', () => {
     it('should answer 405 with Allow: POST to anything but POST', async () => {
       const { up, relay: r } = await setUp(streamAll(textTurn));
       for (const method of ['GET', 'PUT', 'DELETE', 'OPTIONS']) {
-        const response = await fetch(`${r.url}/api/chat`, { method });
+        const response = await fetch(`${r.url}/api/v2/chat`, { method });
         expect(response.status).toBe(405);
         expect(response.headers.get('allow')).toBe('POST');
         expect(await response.json()).toEqual({ message: expect.stringContaining(method) });
@@ -259,7 +271,7 @@ describe('createChatHandler through toNodeHandler', () => {
           controller.close();
         },
       });
-      const response = await fetch(`${r.url}/api/chat`, { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
+      const response = await fetch(`${r.url}/api/v2/chat`, { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
       expect(response.status).toBe(413);
       const outcome = await collect(chatStream$({ ...request, padding: 'x'.repeat(2000) } as ChatRequest, browser(r)));
       expect((outcome.error as CohereApiError).status).toBe(413);
