@@ -21,6 +21,7 @@ const config: Config = {
   moduleNameMapper: {
     '^cohere-rx$': '<rootDir>/lib/index.ts',
     '^cohere-rx/testing$': '<rootDir>/lib/testing/index.ts',
+    '^cohere-rx/server$': '<rootDir>/lib/server/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json', 'sse'],
   // Loopback-HTTP specs open real sockets; keep them isolated per file.

@@ -53,6 +53,7 @@ const ERROR_NAMES = [
   'CohereConfigError',
   'CohereJsonError',
   'CohereMaxStepsError',
+  'CohereRelayError', // cohere-rx/server
 ] as const;
 const NAMES = new Set<string>(ERROR_NAMES);
 

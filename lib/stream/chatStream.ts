@@ -6,15 +6,18 @@ import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamErr
 import { CohereTimeoutError } from '../errors/CohereTimeoutError';
 import { onAbort } from '../internal/abortListener';
 import type { ByteSource } from '../internal/byteSource';
+import { MULTI_MESSAGE, RELAY_ERROR, type RelayErrorFrame } from '../internal/relay';
 import { backoffMs } from '../internal/retry';
 import { safeCause } from '../internal/secret';
 import type { ChatStreamEvent, MessageEndEvent } from '../types/events';
-import type { ChatRequest } from '../types/request';
+import type { StepEndEvent } from '../types/loop';
+import type { ChatMessage, ChatRequest } from '../types/request';
 import { Deadlines } from './deadlines';
 import { EventDecoder } from './decoder';
 import { defaultFetch } from './defaultFetch';
 import { connectionFailure, openResponse, type Failure } from './openResponse';
 import { resolveOptions, type ChatStreamOptions, type StreamConfig } from './options';
+import { errorFromRelay } from './relayError';
 
 /** A `Retry-After` longer than this is not waited for: the error goes out with `retryAfterMs`. */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -34,6 +37,9 @@ const DRAIN_MS = 250;
  * Observable completes after `message-end`, and errors when the body ends
  * before it, so a cut-off answer never looks finished. Options that can never
  * work fail at subscribe with a `CohereConfigError`, before any request.
+ * Pointed at an app's own `cohere-rx/server` relay (`baseUrl: '/api/chat',
+ * apiKey: ''`), it also turns the relay's error frame into the typed error,
+ * and follows a server-side tool loop to its last message (docs/server.md).
  *
  * ```text
  * wire:   --message-start--content-delta--content-delta--message-end--(EOF)
@@ -92,25 +98,48 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       fail(new CohereGenerationError(reason, text === undefined ? undefined : scrub(text), event));
     };
 
-    const decoder = new EventDecoder(
-      (event) => {
+    const onEvent = (event: ChatStreamEvent): void => {
+      emitted++;
+      subscriber.next(event);
+      if (event.type === 'message-end') {
+        endEvent = event;
+        deadlines.set(finish, DRAIN_MS);
+      }
+    };
+    /**
+     * The events of a cohere-rx/server relay's response, read only when its
+     * header says so (Cohere's own responses keep the plain path above): its
+     * error frame becomes the typed error; for a server-side tool loop
+     * (`multi-message`) every message passes, with the loop's own events, and
+     * the end is the body's end after a message-end that is not `TOOL_CALL`.
+     */
+    const relayEvents = (multi: boolean) => {
+      let messages: ChatMessage[] = [];
+      return (event: ChatStreamEvent): void => {
+        const type: string = event.type;
+        if (type === RELAY_ERROR) return fail(errorFromRelay(event as unknown as RelayErrorFrame, endEvent, emitted, messages, scrub));
+        if (!multi) return onEvent(event);
         emitted++;
+        if (type === 'message-start') endEvent = undefined;
+        else if (type === 'message-end' && (event as MessageEndEvent).delta?.finish_reason !== 'TOOL_CALL') endEvent = event as MessageEndEvent;
+        else if (type === 'step-end') messages = (event as unknown as StepEndEvent).messages;
         subscriber.next(event);
-        if (event.type === 'message-end') {
-          endEvent = event;
-          deadlines.set(finish, DRAIN_MS);
-        }
-      },
-      () => !subscriber.closed && !endEvent, // nothing after unsubscribe or after message-end
-      config.maxBufferSize,
-      scrub,
-    );
+      };
+    };
 
     /**
      * Reads the body to its end, through the decoder. A connection that breaks
      * before any event comes back as the error to retry with; after one, it is thrown.
      */
-    const readBody = async (source: ByteSource): Promise<CohereConnectionError | undefined> => {
+    const readBody = async (source: ByteSource, relay: string | null): Promise<CohereConnectionError | undefined> => {
+      const multi = relay === MULTI_MESSAGE;
+      const decoder = new EventDecoder(
+        relay ? relayEvents(multi) : onEvent,
+        // Nothing after unsubscribe; in one message, nothing after its message-end.
+        multi ? () => !subscriber.closed : () => !subscriber.closed && !endEvent,
+        config.maxBufferSize,
+        scrub,
+      );
       deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
       for (;;) {
         let chunk: IteratorResult<Uint8Array | string>;
@@ -153,7 +182,7 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
         let failure: Failure;
         if (opened.ok) {
           body = opened.body;
-          const broken = await readBody(body);
+          const broken = await readBody(body, opened.relay);
           if (!broken) return;
           failure = { error: broken, retry: true };
         } else {

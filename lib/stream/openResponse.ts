@@ -4,6 +4,7 @@ import { CohereContentTypeError } from '../errors/CohereContentTypeError';
 import type { CohereError } from '../errors/CohereError';
 import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamError';
 import { openByteSource, type ByteSource } from '../internal/byteSource';
+import { RELAY_HEADER } from '../internal/relay';
 import { isRetryableStatus, parseRetryAfter } from '../internal/retry';
 import { describeThrown, safeCause, type Scrub } from '../internal/secret';
 import type { FetchLike, FetchResponseLike } from './options';
@@ -19,8 +20,12 @@ export interface Failure {
   readonly retryAfterMs?: number | undefined;
 }
 
-/** What one attempt came to: a body to stream, or a failure. */
-export type Opened = { readonly ok: true; readonly body: ByteSource } | (Failure & { readonly ok: false });
+/**
+ * What one attempt came to: a body to stream, or a failure. `relay` is the
+ * value of a cohere-rx/server relay's header (`single-message` or
+ * `multi-message`), `null` when the response is Cohere's own.
+ */
+export type Opened = { readonly ok: true; readonly body: ByteSource; readonly relay: string | null } | (Failure & { readonly ok: false });
 
 /** A network failure (no response, or a body that broke before any event) as a typed error. */
 export function connectionFailure(phase: 'request' | 'body', thrown: unknown, scrub: Scrub): CohereConnectionError {
@@ -68,7 +73,7 @@ export async function openResponse(
   }
   const body = openByteSource(response.body);
   if (!body) return { ok: false, error: new CohereIncompleteStreamError(0), retry: false };
-  return { ok: true, body };
+  return { ok: true, body, relay: response.headers.get(RELAY_HEADER) };
 }
 
 /** Reads a response body as text, at most `MAX_ERROR_BODY` characters of it; `''` when it cannot be read. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ChatStreamEvent } from 'cohere-rx';
+import { sseFrame, SSE_DONE, splitSseFrames } from '../server/sseFrame';
 import { builtInTranscripts, type BuiltInTranscript } from './transcripts';
 
 /**
@@ -147,9 +148,9 @@ const CORS_HEADERS = {
 export async function startReplayServer(options: ReplayServerOptions = {}): Promise<ReplayServer> {
   const { createServer } = await loadHttp();
   const transcripts = new Map<string, string[]>();
-  for (const [name, text] of Object.entries(builtInTranscripts)) transcripts.set(name, splitFrames(text));
+  for (const [name, text] of Object.entries(builtInTranscripts)) transcripts.set(name, splitSseFrames(text));
   for (const [name, value] of Object.entries(options.transcripts ?? {})) {
-    transcripts.set(name, typeof value === 'string' ? splitFrames(value) : frameEvents(value));
+    transcripts.set(name, typeof value === 'string' ? splitSseFrames(value) : frameEvents(value));
   }
   const pick = options.pick ?? defaultPick;
   const cors = options.cors ?? true;
@@ -354,15 +355,9 @@ function sendError(res: ServerResponse, status: number, message: string, retryAf
   res.end(JSON.stringify({ id: `replay-${Math.random().toString(16).slice(2, 10)}`, message }));
 }
 
-/** Cuts SSE text into its events (each with its trailing blank line). */
-function splitFrames(text: string): string[] {
-  const normal = text.replace(/\r\n?/g, '\n');
-  return (normal.match(/[^\n](?:[^\n]|\n(?!\n))*\n\n/g) ?? []).filter((f) => f.trim() !== '');
-}
-
 function frameEvents(events: readonly ChatStreamEvent[]): string[] {
-  const frames = events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-  frames.push('data: [DONE]\n\n');
+  const frames = events.map(sseFrame);
+  frames.push(SSE_DONE);
   return frames;
 }
 

@@ -1,0 +1,12 @@
+// The public surface of cohere-rx/server. Every export is listed by name.
+export { createChatHandler } from './createChatHandler';
+export type { ChatHandlerOptions, IncomingChatRequest } from './createChatHandler';
+export { toEventStream } from './toEventStream';
+export type { EventStreamOptions } from './toEventStream';
+export { toNodeHandler } from './toNodeHandler';
+export type { NodeRequest } from './toNodeHandler';
+export { CohereRelayError, isCohereRelayError } from './CohereRelayError';
+
+// Deliberately not exported:
+// export { sseFrame } from './sseFrame';               // internal framing, shared with cohere-rx/testing's replay server
+// export { openEventStream } from './eventStream';     // the engine of toEventStream and createChatHandler
