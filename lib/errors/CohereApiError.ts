@@ -53,7 +53,7 @@ function quote(body: unknown): string | undefined {
   const message = typeof body === 'object' && !Array.isArray(body) ? (body as { message?: unknown }).message : undefined;
   if (typeof message === 'string') return message;
   const shown = message ?? body;
-  if (typeof shown === 'number' || typeof shown === 'boolean') return String(shown);
+  if (typeof shown === 'number' || typeof shown === 'boolean' || typeof shown === 'bigint') return String(shown);
   if (typeof shown !== 'object') return undefined;
   let json: string | undefined;
   try {
