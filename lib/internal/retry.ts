@@ -24,3 +24,17 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
+
+/** A `Retry-After` longer than this is not waited for: the error goes out with `retryAfterMs`. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * How long to wait before retry number `retries + 1` of a failed attempt, or
+ * `undefined` when the failure must go out: it is not worth retrying, the
+ * retries are used up, or the server asked for a wait over a minute.
+ */
+export function retryWait(failure: { retry: boolean; retryAfterMs?: number | undefined }, retries: number, maxRetries: number): number | undefined {
+  if (!failure.retry || retries >= maxRetries) return undefined;
+  const wait = failure.retryAfterMs ?? backoffMs(retries);
+  return wait > MAX_RETRY_AFTER_MS ? undefined : wait;
+}

@@ -1,26 +1,23 @@
 import { Observable } from 'rxjs';
 import { CohereAbortError } from '../errors/CohereAbortError';
 import type { CohereConnectionError } from '../errors/CohereConnectionError';
-import { CohereGenerationError } from '../errors/CohereGenerationError';
 import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamError';
 import { CohereTimeoutError } from '../errors/CohereTimeoutError';
 import { onAbort } from '../internal/abortListener';
 import type { ByteSource } from '../internal/byteSource';
-import { MULTI_MESSAGE, RELAY_ERROR, type RelayErrorFrame } from '../internal/relay';
-import { backoffMs } from '../internal/retry';
+import { MULTI_MESSAGE } from '../internal/relay';
+import { retryWait } from '../internal/retry';
 import { safeCause } from '../internal/secret';
 import type { ChatStreamEvent, MessageEndEvent } from '../types/events';
-import type { StepEndEvent } from '../types/loop';
-import type { ChatMessage, ChatRequest } from '../types/request';
+import type { ChatRequest } from '../types/request';
 import { Deadlines } from './deadlines';
 import { EventDecoder } from './decoder';
 import { defaultFetch } from './defaultFetch';
 import { connectionFailure, openResponse, type Failure } from './openResponse';
 import { resolveOptions, type ChatStreamOptions, type StreamConfig } from './options';
 import { errorFromRelay } from './relayError';
+import { generationFailure, relayEvents, type RelaySink } from './relayEvents';
 
-/** A `Retry-After` longer than this is not waited for: the error goes out with `retryAfterMs`. */
-const MAX_RETRY_AFTER_MS = 60_000;
 /**
  * After `message-end`, how long to wait for the body's end before completing
  * anyway. Servers close right away; waiting lets the connection end cleanly
@@ -67,8 +64,7 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
     try {
       config = resolveOptions(request, options);
     } catch (error) {
-      subscriber.error(error);
-      return;
+      return subscriber.error(error); // an option that can never work: before any request
     }
     const { scrub, signal: outerSignal } = config;
     const controller = new AbortController();
@@ -89,13 +85,9 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
     const finish = (): void => {
       deadlines.clear();
       if (subscriber.closed || !endEvent) return;
-      const reason = endEvent.delta?.finish_reason;
-      if (reason !== 'ERROR' && reason !== 'TIMEOUT') return subscriber.complete();
-      const text = endEvent.delta?.error;
-      // The error keeps the event; a server that echoed the key gets it scrubbed there too.
-      const raw = JSON.stringify(endEvent);
-      const event = scrub(raw) === raw ? endEvent : (JSON.parse(scrub(raw)) as MessageEndEvent);
-      fail(new CohereGenerationError(reason, text === undefined ? undefined : scrub(text), event));
+      const failure = generationFailure(endEvent, scrub);
+      if (failure) fail(failure);
+      else subscriber.complete();
     };
 
     const onEvent = (event: ChatStreamEvent): void => {
@@ -106,35 +98,25 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
         deadlines.set(finish, DRAIN_MS);
       }
     };
-    /**
-     * The events of a cohere-rx/server relay's response, read only when its
-     * header says so (Cohere's own responses keep the plain path above): its
-     * error frame becomes the typed error; for a server-side tool loop
-     * (`multi-message`) every message passes, with the loop's own events, and
-     * the end is the body's end after a message-end that is not `TOOL_CALL`.
-     */
-    const relayEvents = (multi: boolean) => {
-      let messages: ChatMessage[] = [];
-      return (event: ChatStreamEvent): void => {
-        const type: string = event.type;
-        if (type === RELAY_ERROR) return fail(errorFromRelay(event as unknown as RelayErrorFrame, endEvent, emitted, messages, scrub));
-        if (!multi) return onEvent(event);
+    /** The way a relay's response is read (docs/server.md): see `relayEvents`. */
+    const relay: RelaySink = {
+      plain: onEvent,
+      emit: (event) => {
         emitted++;
-        if (type === 'message-start') endEvent = undefined;
-        else if (type === 'message-end' && (event as MessageEndEvent).delta?.finish_reason !== 'TOOL_CALL') endEvent = event as MessageEndEvent;
-        else if (type === 'step-end') messages = (event as unknown as StepEndEvent).messages;
         subscriber.next(event);
-      };
+      },
+      setEnd: (end) => (endEvent = end),
+      fail: (frame, messages) => fail(errorFromRelay(frame, endEvent, emitted, messages, scrub)),
     };
 
     /**
      * Reads the body to its end, through the decoder. A connection that breaks
      * before any event comes back as the error to retry with; after one, it is thrown.
      */
-    const readBody = async (source: ByteSource, relay: string | null): Promise<CohereConnectionError | undefined> => {
-      const multi = relay === MULTI_MESSAGE;
+    const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereConnectionError | undefined> => {
+      const multi = relayHeader === MULTI_MESSAGE;
       const decoder = new EventDecoder(
-        relay ? relayEvents(multi) : onEvent,
+        relayHeader ? relayEvents(multi, relay) : onEvent,
         // Nothing after unsubscribe; in one message, nothing after its message-end.
         multi ? () => !subscriber.closed : () => !subscriber.closed && !endEvent,
         config.maxBufferSize,
@@ -147,10 +129,7 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
           chunk = await source.read();
         } catch (thrown) {
           if (subscriber.closed) return undefined;
-          if (endEvent) {
-            finish(); // the answer was whole; only the close failed
-            return undefined;
-          }
+          if (endEvent) return void finish(); // the answer was whole; only the close failed
           const error = connectionFailure('body', thrown, scrub);
           if (emitted === 0) return error;
           throw error;
@@ -189,8 +168,8 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
           failure = opened;
         }
         // The attempt failed before any event: retry when it may help.
-        const wait = failure.retryAfterMs ?? backoffMs(retries);
-        if (!failure.retry || emitted > 0 || retries >= config.maxRetries || wait > MAX_RETRY_AFTER_MS) throw failure.error;
+        const wait = emitted > 0 ? undefined : retryWait(failure, retries, config.maxRetries);
+        if (wait === undefined) throw failure.error;
         body?.cancel();
         body = undefined;
         inFlight = false; // the failed attempt's body is released; nothing of it to abort

@@ -1,0 +1,52 @@
+import { CohereGenerationError } from '../errors/CohereGenerationError';
+import { RELAY_ERROR, type RelayErrorFrame } from '../internal/relay';
+import type { Scrub } from '../internal/secret';
+import type { ChatStreamEvent, MessageEndEvent } from '../types/events';
+import type { StepEndEvent } from '../types/loop';
+import type { ChatMessage } from '../types/request';
+
+/** What `relayEvents` drives in `chatStream$`. */
+export interface RelaySink {
+  /** The plain path of one Cohere message (emits, and ends after its message-end). */
+  plain(event: ChatStreamEvent): void;
+  /** Emits one event of a multi-message stream. */
+  emit(event: ChatStreamEvent): void;
+  /** The message-end that would end the stream at the body's end, or none. */
+  setEnd(end: MessageEndEvent | undefined): void;
+  /** The relay's error frame, with the conversation of the last step-end seen. */
+  fail(frame: RelayErrorFrame, messages: ChatMessage[]): void;
+}
+
+/**
+ * Reads the events of a `cohere-rx/server` relay's response, used only when
+ * its header says so (Cohere's own responses keep the plain path): the error
+ * frame becomes the typed error; for a server-side tool loop
+ * (`multi-message`) every message passes, with the loop's own events, and
+ * the end is the body's end after a message-end that is not `TOOL_CALL`.
+ */
+export function relayEvents(multi: boolean, sink: RelaySink): (event: ChatStreamEvent) => void {
+  let messages: ChatMessage[] = [];
+  return (event) => {
+    const type: string = event.type;
+    if (type === RELAY_ERROR) return sink.fail(event as unknown as RelayErrorFrame, messages);
+    if (!multi) return sink.plain(event);
+    if (type === 'message-start') sink.setEnd(undefined);
+    else if (type === 'message-end' && (event as MessageEndEvent).delta?.finish_reason !== 'TOOL_CALL') sink.setEnd(event as MessageEndEvent);
+    else if (type === 'step-end') messages = (event as unknown as StepEndEvent).messages;
+    sink.emit(event);
+  };
+}
+
+/**
+ * The error a `message-end` stands for: a `CohereGenerationError` for
+ * `ERROR`/`TIMEOUT` (keeping the event, scrubbed where a server echoed the
+ * key), else `undefined` (the stream completes).
+ */
+export function generationFailure(end: MessageEndEvent, scrub: Scrub): CohereGenerationError | undefined {
+  const reason = end.delta?.finish_reason;
+  if (reason !== 'ERROR' && reason !== 'TIMEOUT') return undefined;
+  const text = end.delta?.error;
+  const raw = JSON.stringify(end);
+  const event = scrub(raw) === raw ? end : (JSON.parse(scrub(raw)) as MessageEndEvent);
+  return new CohereGenerationError(reason, text === undefined ? undefined : scrub(text), event);
+}
