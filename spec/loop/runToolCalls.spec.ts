@@ -1,4 +1,5 @@
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { textOnly, type ToolCall, type ToolDefinition, type ToolLoopEvent } from '../../lib';
 import { runToolCalls } from '../../lib/loop/runToolCalls';
 import { contentStart, messageEnd, messageStart, textDelta } from '../../lib/testing/events';
@@ -11,7 +12,7 @@ const b = call('call_b', 'fast');
 describe('runToolCalls (the tool phase of runTools$)', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should run the calls at once and emit each result as it finishes', () => {
@@ -90,7 +91,7 @@ describe('runToolCalls (the tool phase of runTools$)', () => {
 
 describe('operators over loop events', () => {
   it('should read the text of every step and skip tool-result and step-end', () => {
-    const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const testScheduler = createTestScheduler();
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const response = { id: 'r', message: { role: 'assistant' as const, content: [] } };
       const values: Record<string, ToolLoopEvent> = {

@@ -1,11 +1,12 @@
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { collectCitations, type ChatStreamEvent } from '../../lib';
 import { cite1, cite2, ev } from './events';
 
 describe('collectCitations', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit the growing list each time a citation starts', () => {

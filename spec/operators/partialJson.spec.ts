@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { from, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { CohereJsonError, isCohereError, isCohereJsonError, partialJson } from '../../lib';
 
 /** Runs `pieces` through partialJson() synchronously. */
@@ -17,7 +18,7 @@ function run(pieces: string[]): { values: unknown[]; error: unknown; completed: 
 describe('partialJson', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit the value so far each time it changes', () => {

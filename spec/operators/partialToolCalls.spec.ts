@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { from, last, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { isCohereJsonError, isCohereToolArgumentsError, partialToolCalls, toolCalls, parseToolCallArguments, type ChatStreamEvent, type PartialToolCall } from '../../lib';
 import { messageEnd, messageStart, toolCallDelta, toolCallEnd, toolCallStart } from '../../lib/testing/events';
 import { ev } from './events';
@@ -17,7 +18,7 @@ const call = (index: number, id: string, name: string, args: Record<string, unkn
 describe('partialToolCalls', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit each call on start, on each delta and, done, on its end', () => {
