@@ -12,8 +12,16 @@ import {
   CohereTimeoutError,
   isCohereApiError,
   type ChatStreamEvent,
+  isCohereConnectionError,
+  isCohereContentTypeError,
+  isCohereGenerationError,
+  isCohereIncompleteStreamError,
+  isCohereParseError,
+  isCohereTimeoutError,
+  isCohereAbortError,
+  isCohereError,
 } from '../lib';
-import { collect } from './helpers/collect';
+import { collect, errorOf, isError, narrow } from './helpers/collect';
 import { sleep, sseHeaders, startLoopback, writeInPieces, type Handler, type Loopback } from './helpers/loopback';
 import { request, textTurn, toSse } from './helpers/sse';
 
@@ -30,8 +38,8 @@ afterEach(async () => {
 });
 
 const opts = (s: Loopback, extra: object = {}) => ({ apiKey: KEY, baseUrl: s.url, ...extra });
-const sendAll = (body: string | Buffer, headers: object = sseHeaders): Handler => (_req, res) => {
-  res.writeHead(200, headers as Record<string, string>);
+const sendAll = (body: string | Buffer, headers: Record<string, string> = sseHeaders): Handler => (_req, res) => {
+  res.writeHead(200, headers);
   res.end(body);
 };
 
@@ -174,7 +182,7 @@ describe('chatStream$', () => {
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn.slice(0, 4));
       expect(out.error).toBeInstanceOf(CohereIncompleteStreamError);
-      expect((out.error as CohereIncompleteStreamError).eventCount).toBe(4);
+      expect(errorOf(out, isCohereIncompleteStreamError).eventCount).toBe(4);
       expect(out.completed).toBe(false);
     });
 
@@ -192,7 +200,7 @@ describe('chatStream$', () => {
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual([...textTurn.slice(0, 3), end]);
       expect(out.error).toBeInstanceOf(CohereGenerationError);
-      const err = out.error as CohereGenerationError;
+      const err = errorOf(out, isCohereGenerationError);
       expect(err.finishReason).toBe(reason);
       expect(err.message).toContain('the model fell over');
       expect(err.event).toEqual(end);
@@ -226,7 +234,7 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.error).toBeInstanceOf(CohereApiError);
-      const err = out.error as CohereApiError;
+      const err = errorOf(out, isCohereApiError);
       expect(err.status).toBe(401);
       expect(err.body).toEqual({ id: 'abc', message: 'invalid api token' });
       expect(err.message).toBe('Cohere API request failed with status 401: invalid api token');
@@ -240,15 +248,15 @@ describe('chatStream$', () => {
         res.end('no such route');
       });
       const out = await collect(chatStream$(request, opts(s)));
-      expect((out.error as CohereApiError).body).toBe('no such route');
-      expect((out.error as CohereApiError).message).toContain('404: no such route');
+      expect(errorOf(out, isCohereApiError).body).toBe('no such route');
+      expect(errorOf(out, isCohereApiError).message).toContain('404: no such route');
     });
 
     it('should reject a 2xx response that is not text/event-stream', async () => {
       const s = await serve(sendAll('<html><body>Sign in to the Wi-Fi</body></html>', { 'content-type': 'text/html' }));
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.error).toBeInstanceOf(CohereContentTypeError);
-      const err = out.error as CohereContentTypeError;
+      const err = errorOf(out, isCohereContentTypeError);
       expect(err.contentType).toBe('text/html');
       expect(err.bodySnippet).toContain('Sign in to the Wi-Fi');
       expect(out.values).toEqual([]);
@@ -260,7 +268,7 @@ describe('chatStream$', () => {
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn.slice(0, 3));
       expect(out.error).toBeInstanceOf(CohereParseError);
-      const err = out.error as CohereParseError;
+      const err = errorOf(out, isCohereParseError);
       expect(err.reason).toBe('invalid-json');
       expect(err.data).toBe(`${bad.slice(0, 200)}…`);
       expect(err.message).toContain('{\\"type\\":\\"content-delta\\"');
@@ -270,7 +278,7 @@ describe('chatStream$', () => {
       const s = await serve(sendAll(`${toSse(textTurn.slice(0, 1))}data: [1,2]\n\n`));
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn.slice(0, 1));
-      expect((out.error as CohereParseError).reason).toBe('not-an-object');
+      expect(errorOf(out, isCohereParseError).reason).toBe('not-an-object');
     });
 
     it('should raise CohereParseError for an event over maxBufferSize', async () => {
@@ -278,7 +286,7 @@ describe('chatStream$', () => {
       const s = await serve(sendAll(toSse([...textTurn.slice(0, 2), big, ...textTurn.slice(2)])));
       const out = await collect(chatStream$(request, opts(s, { maxBufferSize: 1000 })));
       expect(out.values).toEqual(textTurn.slice(0, 2));
-      expect((out.error as CohereParseError).reason).toBe('too-large');
+      expect(errorOf(out, isCohereParseError).reason).toBe('too-large');
     });
 
     it('should raise CohereConnectionError when nothing listens', async () => {
@@ -288,8 +296,8 @@ describe('chatStream$', () => {
       server = undefined;
       const out = await collect(chatStream$(request, { apiKey: KEY, baseUrl: url, maxRetries: 0 }));
       expect(out.error).toBeInstanceOf(CohereConnectionError);
-      expect((out.error as CohereConnectionError).phase).toBe('request');
-      expect((out.error as Error).message).toMatch(/ECONNREFUSED/);
+      expect(errorOf(out, isCohereConnectionError).phase).toBe('request');
+      expect(errorOf(out, isCohereConnectionError).message).toMatch(/ECONNREFUSED/);
     });
 
     it('should never show the API key in any error, even when the server echoes it', async () => {
@@ -308,10 +316,10 @@ describe('chatStream$', () => {
       });
       const errors: unknown[] = [];
       for (let i = 0; i < 3; i++) errors.push((await collect(chatStream$(request, opts(s)))).error);
-      expect(errors.map((e) => (e as Error).name)).toEqual(['CohereApiError', 'CohereParseError', 'CohereGenerationError']);
+      expect(errors.map((e) => narrow(e, isCohereError).name)).toEqual(['CohereApiError', 'CohereParseError', 'CohereGenerationError']);
       for (const err of errors) {
-        const e = err as Error;
-        for (const shown of [e.message, String(e), e.stack ?? '', JSON.stringify(e), JSON.stringify((e as CohereApiError).body ?? '')]) {
+        const e = narrow(err, isCohereError);
+        for (const shown of [e.message, String(e), e.stack ?? '', JSON.stringify(e), JSON.stringify(isCohereApiError(e) ? e.body : '')]) {
           expect(shown).not.toContain(KEY);
         }
         expect(e.message).toContain('[REDACTED]');
@@ -355,8 +363,8 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s, { maxRetries: 2 })));
       expect(s.requests).toHaveLength(3);
-      expect((out.error as CohereApiError).status).toBe(503);
-      expect((out.error as CohereApiError).message).toContain('overloaded');
+      expect(errorOf(out, isCohereApiError).status).toBe(503);
+      expect(errorOf(out, isCohereApiError).message).toContain('overloaded');
     });
 
     it('should retry a 503 then stream the success', async () => {
@@ -378,7 +386,7 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(s.requests).toHaveLength(1);
-      expect((out.error as CohereApiError).status).toBe(400);
+      expect(errorOf(out, isCohereApiError).status).toBe(400);
     });
 
     it('should not wait for a Retry-After over a minute: the error goes out with retryAfterMs', async () => {
@@ -388,7 +396,7 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(s.requests).toHaveLength(1);
-      expect((out.error as CohereApiError).retryAfterMs).toBe(3_600_000);
+      expect(errorOf(out, isCohereApiError).retryAfterMs).toBe(3_600_000);
     });
 
     it('should retry a connection reset before the first event', async () => {
@@ -414,7 +422,7 @@ describe('chatStream$', () => {
       expect(s.requests).toHaveLength(1);
       expect(out.values).toEqual(textTurn.slice(0, 3));
       expect(out.error).toBeInstanceOf(CohereConnectionError);
-      expect((out.error as CohereConnectionError).phase).toBe('body');
+      expect(errorOf(out, isCohereConnectionError).phase).toBe('body');
     });
   });
 
@@ -427,7 +435,7 @@ describe('chatStream$', () => {
       const out = await collect(chatStream$(request, opts(s, { idleTimeoutMs: 150 })));
       expect(out.values).toEqual(textTurn.slice(0, 2));
       expect(out.error).toBeInstanceOf(CohereTimeoutError);
-      expect((out.error as CohereTimeoutError).phase).toBe('idle');
+      expect(errorOf(out, isCohereTimeoutError).phase).toBe('idle');
       await s.clientClosed();
     });
 
@@ -452,7 +460,7 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s, { timeoutMs: 150 })));
       expect(out.error).toBeInstanceOf(CohereTimeoutError);
-      expect((out.error as CohereTimeoutError).phase).toBe('headers');
+      expect(errorOf(out, isCohereTimeoutError).phase).toBe('headers');
       expect(s.requests).toHaveLength(1); // timeouts are not retried
       await s.clientClosed();
     });
@@ -507,7 +515,7 @@ describe('chatStream$', () => {
       const out = await done;
       expect(out.values).toEqual(textTurn.slice(0, 2));
       expect(out.error).toBeInstanceOf(CohereAbortError);
-      expect(((out.error as Error).cause as Error).message).toBe('user pressed stop');
+      expect(narrow(errorOf(out, isCohereAbortError).cause, isError).message).toBe('user pressed stop');
       await s.clientClosed();
       expect(added).toHaveLength(1);
       expect(removed).toEqual(added);
@@ -573,7 +581,7 @@ describe('chatStream$', () => {
       expect(a.values).toEqual(textTurn.slice(0, 3));
       expect(a.error).toBeInstanceOf(CohereIncompleteStreamError);
       const b = await collect(chatStream$(request, opts(s, { fetch: crossFetch })));
-      expect((b.error as CohereApiError).message).toContain('invalid api token');
+      expect(errorOf(b, isCohereApiError).message).toContain('invalid api token');
     });
 
     it('should close the connection on unsubscribe', async () => {

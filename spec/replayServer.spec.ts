@@ -5,15 +5,18 @@ import {
   CohereConnectionError,
   CohereContentTypeError,
   CohereIncompleteStreamError,
-  CohereParseError,
   CohereTimeoutError,
   textOnly,
   type ChatRequest,
   type ChatStreamOptions,
+  isCohereApiError,
+  isCohereConnectionError,
+  isCohereContentTypeError,
+  isCohereParseError,
 } from '../lib';
 import { answerEvents, startReplayServer, type ReplayServer } from '../lib/testing';
 import { transcriptEvents } from './helpers/transcripts';
-import { collect } from './helpers/collect';
+import { collect, errorOf } from './helpers/collect';
 
 // Every fault the replay server can inject, observed through chatStream$.
 const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
@@ -74,18 +77,18 @@ describe('startReplayServer', () => {
     server = await startReplayServer({ apiKey: 'right' });
     const out = await run({ apiKey: 'wrong' });
     expect(out.error).toBeInstanceOf(CohereApiError);
-    expect((out.error as CohereApiError).status).toBe(401);
-    expect((out.error as Error).message).toBe('Cohere API request failed with status 401: invalid api token');
+    expect(errorOf(out, isCohereApiError).status).toBe(401);
+    expect(errorOf(out, isCohereApiError).message).toBe('Cohere API request failed with status 401: invalid api token');
     expect((await run({ apiKey: 'right' })).completed).toBe(true);
   });
 
   it('should reject bad bodies with Cohere-shaped 400s', async () => {
-    const noModel = await run({}, { messages: request.messages } as ChatRequest);
-    expect((noModel.error as CohereApiError).status).toBe(400);
-    expect((noModel.error as Error).message).toContain('invalid request: model is required');
+    const noModel = await run({}, { messages: request.messages } as ChatRequest /* no model, on purpose */);
+    expect(errorOf(noModel, isCohereApiError).status).toBe(400);
+    expect(errorOf(noModel, isCohereApiError).message).toContain('invalid request: model is required');
     const noMessages = await run({}, { ...request, messages: [] });
-    expect((noMessages.error as Error).message).toContain('messages must be a non-empty array');
-    expect((noMessages.error as CohereApiError).body).toMatchObject({ message: 'invalid request: messages must be a non-empty array' });
+    expect(errorOf(noMessages, isCohereApiError).message).toContain('messages must be a non-empty array');
+    expect(errorOf(noMessages, isCohereApiError).body).toMatchObject({ message: 'invalid request: messages must be a non-empty array' });
   });
 
   describe('faults', () => {
@@ -99,15 +102,15 @@ describe('startReplayServer', () => {
     it('status: a 500 surfaces as CohereApiError when retries are off', async () => {
       server.failNext({ kind: 'status', status: 500 });
       const out = await run({ maxRetries: 0 });
-      expect((out.error as CohereApiError).status).toBe(500);
-      expect((out.error as Error).message).toContain('internal server error');
+      expect(errorOf(out, isCohereApiError).status).toBe(500);
+      expect(errorOf(out, isCohereApiError).message).toContain('internal server error');
     });
 
     it('reset before headers: a request error, retried when allowed', async () => {
       server.failNext({ kind: 'reset', at: 'before-headers' });
       const failed = await run({ maxRetries: 0 });
       expect(failed.error).toBeInstanceOf(CohereConnectionError);
-      expect((failed.error as CohereConnectionError).phase).toBe('request');
+      expect(errorOf(failed, isCohereConnectionError).phase).toBe('request');
       server.failNext({ kind: 'reset', at: 'before-headers' });
       const retried = await run();
       expect(retried.values).toEqual(textEvents);
@@ -117,7 +120,7 @@ describe('startReplayServer', () => {
       server.failNext({ kind: 'reset', at: 'after-headers' });
       const failed = await run({ maxRetries: 0 });
       expect(failed.values).toEqual([]);
-      expect((failed.error as CohereConnectionError).phase).toBe('body');
+      expect(errorOf(failed, isCohereConnectionError).phase).toBe('body');
       server.failNext({ kind: 'reset', at: 'after-headers' });
       expect((await run()).values).toEqual(textEvents);
     });
@@ -150,14 +153,14 @@ describe('startReplayServer', () => {
       server.failNext({ kind: 'malformed', afterEvents: 2, line: '{"type":"content-delta",' });
       const out = await run();
       expect(out.values).toEqual(textEvents.slice(0, 2));
-      expect((out.error as CohereParseError).data).toBe('{"type":"content-delta",');
+      expect(errorOf(out, isCohereParseError).data).toBe('{"type":"content-delta",');
     });
 
     it('html: a 200 that is not an event stream', async () => {
       server.failNext({ kind: 'html' });
       const out = await run();
       expect(out.error).toBeInstanceOf(CohereContentTypeError);
-      expect((out.error as CohereContentTypeError).bodySnippet).toContain('Sign in to continue');
+      expect(errorOf(out, isCohereContentTypeError).bodySnippet).toContain('Sign in to continue');
     });
   });
 

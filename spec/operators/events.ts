@@ -45,7 +45,7 @@ export const ev: Record<string, ChatStreamEvent> = {
   e: messageEnd('COMPLETE', usageOfTurn),
   E: messageEnd('TOOL_CALL'),
   // oddities: unknown type, debug, events with fields missing
-  n: { type: 'future-event', whatever: 1 } as unknown as ChatStreamEvent,
+  n: { type: 'future-event', whatever: 1 } as unknown as ChatStreamEvent, // a type the union does not know, on purpose
   d: { type: 'debug', prompt: '<prompt>' },
   o: { type: 'content-delta' },
   O: { type: 'content-start' },
