@@ -45,27 +45,49 @@ const sendAll = (body: string | Buffer, headers: Record<string, string> = sseHea
 
 describe('chatStream$', () => {
   describe('the request', () => {
-    it('should POST the body with stream:true and the documented headers', async () => {
+    // One request with every option that shapes it; each spec below checks one part of it.
+    async function sendOne() {
       const s = await serve(sendAll(toSse(textTurn)));
       const body = { ...request, temperature: 0.3, some_future_field: { kept: [1, 2] } };
       await collect(chatStream$(body as typeof request, opts(s, { clientName: 'my-app', headers: { 'X-Extra': 'yes' } })));
       expect(s.requests).toHaveLength(1);
-      const [sent] = s.requests;
-      expect(sent!.method).toBe('POST');
-      expect(sent!.url).toBe('/v2/chat');
-      expect(sent!.headers['authorization']).toBe(`Bearer ${KEY}`);
-      expect(sent!.headers['accept']).toBe('text/event-stream');
-      expect(sent!.headers['content-type']).toBe('application/json');
-      expect(sent!.headers['x-client-name']).toBe('my-app');
-      expect(sent!.headers['x-extra']).toBe('yes');
-      expect(JSON.parse(sent!.body)).toEqual({ ...body, stream: true });
+      return { body, sent: s.requests[0]! };
+    }
+
+    it('should POST to /v2/chat', async () => {
+      const { sent } = await sendOne();
+      expect(sent.method).toBe('POST');
+      expect(sent.url).toBe('/v2/chat');
     });
 
-    it('should send no Authorization header when the key is empty, and trim a trailing slash of baseUrl', async () => {
+    it('should send the request body unchanged (unknown fields kept) with stream:true', async () => {
+      const { body, sent } = await sendOne();
+      expect(JSON.parse(sent.body)).toEqual({ ...body, stream: true });
+    });
+
+    it('should send the bearer key, accept text/event-stream and a JSON content-type', async () => {
+      const { sent } = await sendOne();
+      expect(sent.headers['authorization']).toBe(`Bearer ${KEY}`);
+      expect(sent.headers['accept']).toBe('text/event-stream');
+      expect(sent.headers['content-type']).toBe('application/json');
+    });
+
+    it('should send clientName as X-Client-Name, and the caller\'s extra headers', async () => {
+      const { sent } = await sendOne();
+      expect(sent.headers['x-client-name']).toBe('my-app');
+      expect(sent.headers['x-extra']).toBe('yes');
+    });
+
+    it('should send no Authorization header when the key is empty', async () => {
+      const s = await serve(sendAll(toSse(textTurn)));
+      await collect(chatStream$(request, { apiKey: '', baseUrl: s.url }));
+      expect(s.requests[0]!.headers['authorization']).toBeUndefined();
+    });
+
+    it('should trim a trailing slash of baseUrl', async () => {
       const s = await serve(sendAll(toSse(textTurn)));
       await collect(chatStream$(request, { apiKey: '', baseUrl: `${s.url}/` }));
       expect(s.requests[0]!.url).toBe('/v2/chat');
-      expect(s.requests[0]!.headers['authorization']).toBeUndefined();
     });
 
     it('should default the key to CO_API_KEY, read at subscribe time', async () => {
@@ -84,11 +106,16 @@ describe('chatStream$', () => {
   });
 
   describe('cold behaviour', () => {
-    it('should make no request before subscribe and one per subscription', async () => {
+    it('should make no request before subscribe', async () => {
       const s = await serve(sendAll(toSse(textTurn)));
-      const stream$ = chatStream$(request, opts(s));
+      chatStream$(request, opts(s));
       await sleep(30);
       expect(s.requests).toHaveLength(0);
+    });
+
+    it('should make one request per subscription, each with all the events', async () => {
+      const s = await serve(sendAll(toSse(textTurn)));
+      const stream$ = chatStream$(request, opts(s));
       const [a, b] = await Promise.all([collect(stream$), collect(stream$)]);
       expect(s.requests).toHaveLength(2);
       expect(a.values).toEqual(textTurn);
@@ -497,7 +524,23 @@ describe('chatStream$', () => {
       await s.clientClosed();
     });
 
-    it('should end the stream with CohereAbortError when the outside signal aborts, and remove its listener', async () => {
+    it('should end the stream with CohereAbortError, caused by the abort reason, when the outside signal aborts', async () => {
+      const s = await serve((_req, res) => {
+        res.writeHead(200, sseHeaders);
+        res.write(toSse(textTurn.slice(0, 2)));
+      });
+      const controller = new AbortController();
+      const done = collect(chatStream$(request, opts(s, { signal: controller.signal })));
+      await sleep(100);
+      controller.abort(new Error('user pressed stop'));
+      const out = await done;
+      expect(out.values).toEqual(textTurn.slice(0, 2));
+      expect(out.error).toBeInstanceOf(CohereAbortError);
+      expect(narrow(errorOf(out, isCohereAbortError).cause, isError).message).toBe('user pressed stop');
+      await s.clientClosed();
+    });
+
+    it('should add one listener to the outside signal and remove it when that signal aborts', async () => {
       const s = await serve((_req, res) => {
         res.writeHead(200, sseHeaders);
         res.write(toSse(textTurn.slice(0, 2)));
@@ -512,10 +555,7 @@ describe('chatStream$', () => {
       const done = collect(chatStream$(request, opts(s, { signal: controller.signal })));
       await sleep(100);
       controller.abort(new Error('user pressed stop'));
-      const out = await done;
-      expect(out.values).toEqual(textTurn.slice(0, 2));
-      expect(out.error).toBeInstanceOf(CohereAbortError);
-      expect(narrow(errorOf(out, isCohereAbortError).cause, isError).message).toBe('user pressed stop');
+      await done;
       await s.clientClosed();
       expect(added).toHaveLength(1);
       expect(removed).toEqual(added);
@@ -569,17 +609,18 @@ describe('chatStream$', () => {
       expect(out.completed).toBe(true);
     });
 
-    it('should report a truncated body and an API error the same way', async () => {
-      const s = await serve((_req, res, i) => {
-        if (i === 0) sendAll(toSse(textTurn.slice(0, 3)))(_req, res, i);
-        else {
-          res.writeHead(401, { 'content-type': 'application/json' });
-          res.end('{"message":"invalid api token"}');
-        }
-      });
+    it('should report a truncated body the same way', async () => {
+      const s = await serve(sendAll(toSse(textTurn.slice(0, 3))));
       const a = await collect(chatStream$(request, opts(s, { fetch: crossFetch })));
       expect(a.values).toEqual(textTurn.slice(0, 3));
       expect(a.error).toBeInstanceOf(CohereIncompleteStreamError);
+    });
+
+    it('should report an API error the same way', async () => {
+      const s = await serve((_req, res) => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end('{"message":"invalid api token"}');
+      });
       const b = await collect(chatStream$(request, opts(s, { fetch: crossFetch })));
       expect(errorOf(b, isCohereApiError).message).toContain('invalid api token');
     });
