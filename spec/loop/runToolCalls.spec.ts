@@ -97,19 +97,18 @@ describe('operators over loop events', () => {
       const values: Record<string, ToolLoopEvent> = {
         s: messageStart('r1'),
         c: contentStart(0),
-        d: textDelta('Let me check. '),
+        a: textDelta('Let me check. '),
         E: messageEnd('TOOL_CALL'),
-        r: { type: 'tool-result', step: 1, call: a, output: { ok: true } },
+        f: { type: 'tool-result', step: 1, call: a, output: { ok: true } },
         '1': { type: 'step-end', step: 1, response, toolResults: [], messages: [] },
-        S: messageStart('r2'),
-        D: textDelta('Done.'),
+        b: textDelta('Done.'),
         e: messageEnd('COMPLETE'),
         '2': { type: 'step-end', step: 2, response, toolResults: [], messages: [] },
       };
-      const e1 = cold('-s-c-d-E-r-1-S-c-D-e-2-|', values);
+      const e1 = cold('-s-c-a-E-f-1-s-c-b-e-2-|', values);
       const e1subs = '^----------------------!';
-      const expected = '-----x-----------y-----|';
-      expectObservable(e1.pipe(textOnly())).toBe(expected, { x: 'Let me check. ', y: 'Done.' });
+      const expected = '-----A-----------B-----|';
+      expectObservable(e1.pipe(textOnly())).toBe(expected, { A: 'Let me check. ', B: 'Done.' });
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
   });

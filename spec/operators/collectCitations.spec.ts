@@ -41,7 +41,7 @@ describe('collectCitations', () => {
   it('should ignore a citation-start without a citation', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const bare = { type: 'citation-start', index: 0 } as const;
-      expectObservable(cold('-x-r-|', { ...ev, x: bare }).pipe(collectCitations())).toBe('---A-|', { A: [cite1] });
+      expectObservable(cold('-j-r-|', { ...ev, j: bare }).pipe(collectCitations())).toBe('---A-|', { A: [cite1] });
     });
   });
 
