@@ -7,8 +7,8 @@ import type { ChatStreamEventOf, ChatStreamEventType } from './types/events';
  * `if`. With several types it narrows to their union.
  *
  * ```text
- * source: --s--d--d--e--|   (s: message-start, d: content-delta, e: message-end)
- * result: -----d--d-----|   filter((e) => isEventType(e, 'content-delta'))
+ * source: --s--a--b--e--|   (a, b: content-delta)
+ * result: -----a--b-----|   filter((e) => isEventType(e, 'content-delta'))
  * ```
  *
  * ## Example

@@ -13,8 +13,8 @@ import type { ToolCall } from './types/common';
  * `map()` that becomes the stream's error.
  *
  * ```text
- * source: --a--b--|   (a: call with arguments '{"city":"Paris"}', b: '')
- * result: --x--y--|   map(parseToolCallArguments)   (x: { city: 'Paris' }, y: {})
+ * source: --A--B--|   (tool calls A: arguments '{"city":"Paris"}', B: '')
+ * result: --D--F--|   map(parseToolCallArguments)   (D: { city: 'Paris' }, F: {})
  * ```
  *
  * ## Example

@@ -1,5 +1,5 @@
-import { chatStream$, CohereApiError } from '../lib';
-import { collect } from './helpers/collect';
+import { chatStream$, CohereApiError, isCohereApiError } from '../lib';
+import { collect, errorOf } from './helpers/collect';
 import { startLoopback, type Loopback } from './helpers/loopback';
 import { request } from './helpers/sse';
 
@@ -22,7 +22,7 @@ async function failWith(status: number, body: string, contentType = 'application
   });
   const out = await collect(chatStream$(request, { apiKey: KEY, baseUrl: server.url, maxRetries: 0 }));
   expect(out.error).toBeInstanceOf(CohereApiError);
-  return out.error as CohereApiError;
+  return errorOf(out, isCohereApiError);
 }
 
 /** The part of the message after the status. */

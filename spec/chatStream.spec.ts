@@ -12,8 +12,16 @@ import {
   CohereTimeoutError,
   isCohereApiError,
   type ChatStreamEvent,
+  isCohereConnectionError,
+  isCohereContentTypeError,
+  isCohereGenerationError,
+  isCohereIncompleteStreamError,
+  isCohereParseError,
+  isCohereTimeoutError,
+  isCohereAbortError,
+  isCohereError,
 } from '../lib';
-import { collect } from './helpers/collect';
+import { collect, errorOf, isError, narrow } from './helpers/collect';
 import { sleep, sseHeaders, startLoopback, writeInPieces, type Handler, type Loopback } from './helpers/loopback';
 import { request, textTurn, toSse } from './helpers/sse';
 
@@ -30,34 +38,56 @@ afterEach(async () => {
 });
 
 const opts = (s: Loopback, extra: object = {}) => ({ apiKey: KEY, baseUrl: s.url, ...extra });
-const sendAll = (body: string | Buffer, headers: object = sseHeaders): Handler => (_req, res) => {
-  res.writeHead(200, headers as Record<string, string>);
+const sendAll = (body: string | Buffer, headers: Record<string, string> = sseHeaders): Handler => (_req, res) => {
+  res.writeHead(200, headers);
   res.end(body);
 };
 
 describe('chatStream$', () => {
   describe('the request', () => {
-    it('should POST the body with stream:true and the documented headers', async () => {
+    // One request with every option that shapes it; each spec below checks one part of it.
+    async function sendOne() {
       const s = await serve(sendAll(toSse(textTurn)));
       const body = { ...request, temperature: 0.3, some_future_field: { kept: [1, 2] } };
       await collect(chatStream$(body as typeof request, opts(s, { clientName: 'my-app', headers: { 'X-Extra': 'yes' } })));
       expect(s.requests).toHaveLength(1);
-      const [sent] = s.requests;
-      expect(sent!.method).toBe('POST');
-      expect(sent!.url).toBe('/v2/chat');
-      expect(sent!.headers['authorization']).toBe(`Bearer ${KEY}`);
-      expect(sent!.headers['accept']).toBe('text/event-stream');
-      expect(sent!.headers['content-type']).toBe('application/json');
-      expect(sent!.headers['x-client-name']).toBe('my-app');
-      expect(sent!.headers['x-extra']).toBe('yes');
-      expect(JSON.parse(sent!.body)).toEqual({ ...body, stream: true });
+      return { body, sent: s.requests[0]! };
+    }
+
+    it('should POST to /v2/chat', async () => {
+      const { sent } = await sendOne();
+      expect(sent.method).toBe('POST');
+      expect(sent.url).toBe('/v2/chat');
     });
 
-    it('should send no Authorization header when the key is empty, and trim a trailing slash of baseUrl', async () => {
+    it('should send the request body unchanged (unknown fields kept) with stream:true', async () => {
+      const { body, sent } = await sendOne();
+      expect(JSON.parse(sent.body)).toEqual({ ...body, stream: true });
+    });
+
+    it('should send the bearer key, accept text/event-stream and a JSON content-type', async () => {
+      const { sent } = await sendOne();
+      expect(sent.headers['authorization']).toBe(`Bearer ${KEY}`);
+      expect(sent.headers['accept']).toBe('text/event-stream');
+      expect(sent.headers['content-type']).toBe('application/json');
+    });
+
+    it('should send clientName as X-Client-Name, and the caller\'s extra headers', async () => {
+      const { sent } = await sendOne();
+      expect(sent.headers['x-client-name']).toBe('my-app');
+      expect(sent.headers['x-extra']).toBe('yes');
+    });
+
+    it('should send no Authorization header when the key is empty', async () => {
+      const s = await serve(sendAll(toSse(textTurn)));
+      await collect(chatStream$(request, { apiKey: '', baseUrl: s.url }));
+      expect(s.requests[0]!.headers['authorization']).toBeUndefined();
+    });
+
+    it('should trim a trailing slash of baseUrl', async () => {
       const s = await serve(sendAll(toSse(textTurn)));
       await collect(chatStream$(request, { apiKey: '', baseUrl: `${s.url}/` }));
       expect(s.requests[0]!.url).toBe('/v2/chat');
-      expect(s.requests[0]!.headers['authorization']).toBeUndefined();
     });
 
     it('should default the key to CO_API_KEY, read at subscribe time', async () => {
@@ -76,11 +106,16 @@ describe('chatStream$', () => {
   });
 
   describe('cold behaviour', () => {
-    it('should make no request before subscribe and one per subscription', async () => {
+    it('should make no request before subscribe', async () => {
       const s = await serve(sendAll(toSse(textTurn)));
-      const stream$ = chatStream$(request, opts(s));
+      chatStream$(request, opts(s));
       await sleep(30);
       expect(s.requests).toHaveLength(0);
+    });
+
+    it('should make one request per subscription, each with all the events', async () => {
+      const s = await serve(sendAll(toSse(textTurn)));
+      const stream$ = chatStream$(request, opts(s));
       const [a, b] = await Promise.all([collect(stream$), collect(stream$)]);
       expect(s.requests).toHaveLength(2);
       expect(a.values).toEqual(textTurn);
@@ -174,7 +209,7 @@ describe('chatStream$', () => {
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn.slice(0, 4));
       expect(out.error).toBeInstanceOf(CohereIncompleteStreamError);
-      expect((out.error as CohereIncompleteStreamError).eventCount).toBe(4);
+      expect(errorOf(out, isCohereIncompleteStreamError).eventCount).toBe(4);
       expect(out.completed).toBe(false);
     });
 
@@ -192,7 +227,7 @@ describe('chatStream$', () => {
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual([...textTurn.slice(0, 3), end]);
       expect(out.error).toBeInstanceOf(CohereGenerationError);
-      const err = out.error as CohereGenerationError;
+      const err = errorOf(out, isCohereGenerationError);
       expect(err.finishReason).toBe(reason);
       expect(err.message).toContain('the model fell over');
       expect(err.event).toEqual(end);
@@ -226,7 +261,7 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.error).toBeInstanceOf(CohereApiError);
-      const err = out.error as CohereApiError;
+      const err = errorOf(out, isCohereApiError);
       expect(err.status).toBe(401);
       expect(err.body).toEqual({ id: 'abc', message: 'invalid api token' });
       expect(err.message).toBe('Cohere API request failed with status 401: invalid api token');
@@ -240,15 +275,15 @@ describe('chatStream$', () => {
         res.end('no such route');
       });
       const out = await collect(chatStream$(request, opts(s)));
-      expect((out.error as CohereApiError).body).toBe('no such route');
-      expect((out.error as CohereApiError).message).toContain('404: no such route');
+      expect(errorOf(out, isCohereApiError).body).toBe('no such route');
+      expect(errorOf(out, isCohereApiError).message).toContain('404: no such route');
     });
 
     it('should reject a 2xx response that is not text/event-stream', async () => {
       const s = await serve(sendAll('<html><body>Sign in to the Wi-Fi</body></html>', { 'content-type': 'text/html' }));
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.error).toBeInstanceOf(CohereContentTypeError);
-      const err = out.error as CohereContentTypeError;
+      const err = errorOf(out, isCohereContentTypeError);
       expect(err.contentType).toBe('text/html');
       expect(err.bodySnippet).toContain('Sign in to the Wi-Fi');
       expect(out.values).toEqual([]);
@@ -260,7 +295,7 @@ describe('chatStream$', () => {
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn.slice(0, 3));
       expect(out.error).toBeInstanceOf(CohereParseError);
-      const err = out.error as CohereParseError;
+      const err = errorOf(out, isCohereParseError);
       expect(err.reason).toBe('invalid-json');
       expect(err.data).toBe(`${bad.slice(0, 200)}…`);
       expect(err.message).toContain('{\\"type\\":\\"content-delta\\"');
@@ -270,7 +305,7 @@ describe('chatStream$', () => {
       const s = await serve(sendAll(`${toSse(textTurn.slice(0, 1))}data: [1,2]\n\n`));
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn.slice(0, 1));
-      expect((out.error as CohereParseError).reason).toBe('not-an-object');
+      expect(errorOf(out, isCohereParseError).reason).toBe('not-an-object');
     });
 
     it('should raise CohereParseError for an event over maxBufferSize', async () => {
@@ -278,7 +313,7 @@ describe('chatStream$', () => {
       const s = await serve(sendAll(toSse([...textTurn.slice(0, 2), big, ...textTurn.slice(2)])));
       const out = await collect(chatStream$(request, opts(s, { maxBufferSize: 1000 })));
       expect(out.values).toEqual(textTurn.slice(0, 2));
-      expect((out.error as CohereParseError).reason).toBe('too-large');
+      expect(errorOf(out, isCohereParseError).reason).toBe('too-large');
     });
 
     it('should raise CohereConnectionError when nothing listens', async () => {
@@ -288,8 +323,8 @@ describe('chatStream$', () => {
       server = undefined;
       const out = await collect(chatStream$(request, { apiKey: KEY, baseUrl: url, maxRetries: 0 }));
       expect(out.error).toBeInstanceOf(CohereConnectionError);
-      expect((out.error as CohereConnectionError).phase).toBe('request');
-      expect((out.error as Error).message).toMatch(/ECONNREFUSED/);
+      expect(errorOf(out, isCohereConnectionError).phase).toBe('request');
+      expect(errorOf(out, isCohereConnectionError).message).toMatch(/ECONNREFUSED/);
     });
 
     it('should never show the API key in any error, even when the server echoes it', async () => {
@@ -308,10 +343,10 @@ describe('chatStream$', () => {
       });
       const errors: unknown[] = [];
       for (let i = 0; i < 3; i++) errors.push((await collect(chatStream$(request, opts(s)))).error);
-      expect(errors.map((e) => (e as Error).name)).toEqual(['CohereApiError', 'CohereParseError', 'CohereGenerationError']);
+      expect(errors.map((e) => narrow(e, isCohereError).name)).toEqual(['CohereApiError', 'CohereParseError', 'CohereGenerationError']);
       for (const err of errors) {
-        const e = err as Error;
-        for (const shown of [e.message, String(e), e.stack ?? '', JSON.stringify(e), JSON.stringify((e as CohereApiError).body ?? '')]) {
+        const e = narrow(err, isCohereError);
+        for (const shown of [e.message, String(e), e.stack ?? '', JSON.stringify(e), JSON.stringify(isCohereApiError(e) ? e.body : '')]) {
           expect(shown).not.toContain(KEY);
         }
         expect(e.message).toContain('[REDACTED]');
@@ -355,8 +390,8 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s, { maxRetries: 2 })));
       expect(s.requests).toHaveLength(3);
-      expect((out.error as CohereApiError).status).toBe(503);
-      expect((out.error as CohereApiError).message).toContain('overloaded');
+      expect(errorOf(out, isCohereApiError).status).toBe(503);
+      expect(errorOf(out, isCohereApiError).message).toContain('overloaded');
     });
 
     it('should retry a 503 then stream the success', async () => {
@@ -378,7 +413,7 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(s.requests).toHaveLength(1);
-      expect((out.error as CohereApiError).status).toBe(400);
+      expect(errorOf(out, isCohereApiError).status).toBe(400);
     });
 
     it('should not wait for a Retry-After over a minute: the error goes out with retryAfterMs', async () => {
@@ -388,7 +423,7 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(s.requests).toHaveLength(1);
-      expect((out.error as CohereApiError).retryAfterMs).toBe(3_600_000);
+      expect(errorOf(out, isCohereApiError).retryAfterMs).toBe(3_600_000);
     });
 
     it('should retry a connection reset before the first event', async () => {
@@ -414,7 +449,7 @@ describe('chatStream$', () => {
       expect(s.requests).toHaveLength(1);
       expect(out.values).toEqual(textTurn.slice(0, 3));
       expect(out.error).toBeInstanceOf(CohereConnectionError);
-      expect((out.error as CohereConnectionError).phase).toBe('body');
+      expect(errorOf(out, isCohereConnectionError).phase).toBe('body');
     });
   });
 
@@ -427,7 +462,7 @@ describe('chatStream$', () => {
       const out = await collect(chatStream$(request, opts(s, { idleTimeoutMs: 150 })));
       expect(out.values).toEqual(textTurn.slice(0, 2));
       expect(out.error).toBeInstanceOf(CohereTimeoutError);
-      expect((out.error as CohereTimeoutError).phase).toBe('idle');
+      expect(errorOf(out, isCohereTimeoutError).phase).toBe('idle');
       await s.clientClosed();
     });
 
@@ -452,7 +487,7 @@ describe('chatStream$', () => {
       });
       const out = await collect(chatStream$(request, opts(s, { timeoutMs: 150 })));
       expect(out.error).toBeInstanceOf(CohereTimeoutError);
-      expect((out.error as CohereTimeoutError).phase).toBe('headers');
+      expect(errorOf(out, isCohereTimeoutError).phase).toBe('headers');
       expect(s.requests).toHaveLength(1); // timeouts are not retried
       await s.clientClosed();
     });
@@ -489,7 +524,23 @@ describe('chatStream$', () => {
       await s.clientClosed();
     });
 
-    it('should end the stream with CohereAbortError when the outside signal aborts, and remove its listener', async () => {
+    it('should end the stream with CohereAbortError, caused by the abort reason, when the outside signal aborts', async () => {
+      const s = await serve((_req, res) => {
+        res.writeHead(200, sseHeaders);
+        res.write(toSse(textTurn.slice(0, 2)));
+      });
+      const controller = new AbortController();
+      const done = collect(chatStream$(request, opts(s, { signal: controller.signal })));
+      await sleep(100);
+      controller.abort(new Error('user pressed stop'));
+      const out = await done;
+      expect(out.values).toEqual(textTurn.slice(0, 2));
+      expect(out.error).toBeInstanceOf(CohereAbortError);
+      expect(narrow(errorOf(out, isCohereAbortError).cause, isError).message).toBe('user pressed stop');
+      await s.clientClosed();
+    });
+
+    it('should add one listener to the outside signal and remove it when that signal aborts', async () => {
       const s = await serve((_req, res) => {
         res.writeHead(200, sseHeaders);
         res.write(toSse(textTurn.slice(0, 2)));
@@ -504,10 +555,7 @@ describe('chatStream$', () => {
       const done = collect(chatStream$(request, opts(s, { signal: controller.signal })));
       await sleep(100);
       controller.abort(new Error('user pressed stop'));
-      const out = await done;
-      expect(out.values).toEqual(textTurn.slice(0, 2));
-      expect(out.error).toBeInstanceOf(CohereAbortError);
-      expect(((out.error as Error).cause as Error).message).toBe('user pressed stop');
+      await done;
       await s.clientClosed();
       expect(added).toHaveLength(1);
       expect(removed).toEqual(added);
@@ -561,19 +609,20 @@ describe('chatStream$', () => {
       expect(out.completed).toBe(true);
     });
 
-    it('should report a truncated body and an API error the same way', async () => {
-      const s = await serve((_req, res, i) => {
-        if (i === 0) sendAll(toSse(textTurn.slice(0, 3)))(_req, res, i);
-        else {
-          res.writeHead(401, { 'content-type': 'application/json' });
-          res.end('{"message":"invalid api token"}');
-        }
-      });
+    it('should report a truncated body the same way', async () => {
+      const s = await serve(sendAll(toSse(textTurn.slice(0, 3))));
       const a = await collect(chatStream$(request, opts(s, { fetch: crossFetch })));
       expect(a.values).toEqual(textTurn.slice(0, 3));
       expect(a.error).toBeInstanceOf(CohereIncompleteStreamError);
+    });
+
+    it('should report an API error the same way', async () => {
+      const s = await serve((_req, res) => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end('{"message":"invalid api token"}');
+      });
       const b = await collect(chatStream$(request, opts(s, { fetch: crossFetch })));
-      expect((b.error as CohereApiError).message).toContain('invalid api token');
+      expect(errorOf(b, isCohereApiError).message).toContain('invalid api token');
     });
 
     it('should close the connection on unsubscribe', async () => {

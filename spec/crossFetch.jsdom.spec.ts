@@ -62,7 +62,7 @@ describe('in a runtime without fetch (jest jsdom)', () => {
 
   it('should use an injected fetch rather than the fallback', async () => {
     const calls: string[] = [];
-    const crossFetch = (await import('cross-fetch')).default as unknown as FetchLike;
+    const crossFetch: FetchLike = (await import('cross-fetch')).default;
     const mine: FetchLike = (url, init) => {
       calls.push(url);
       return crossFetch(url, init);
@@ -82,7 +82,7 @@ describe('in a runtime with a global fetch', () => {
       throw new Error('the global fetch must not be used');
     };
     try {
-      const crossFetch = (await import('cross-fetch')).default as unknown as FetchLike;
+      const crossFetch: FetchLike = (await import('cross-fetch')).default;
       let mine = 0;
       const out = await lastValueFrom(
         chatStream$(request, { baseUrl: server.url, apiKey: 'k', fetch: (u, i) => (mine++, crossFetch(u, i)) }).pipe(textOnly(), toArray()),

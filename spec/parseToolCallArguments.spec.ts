@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { CohereToolArgumentsError, isCohereToolArgumentsError, parseToolCallArguments, type ToolCall } from '../lib';
 import { argumentsOrEmptyObject } from '../lib/internal/toolArguments';
+import { narrow } from './helpers/collect';
 
+// `args` may be anything, on purpose: the specs feed malformed calls through this cast.
 const call = (args: unknown, extra: object = {}): ToolCall =>
   ({ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: args }, ...extra }) as ToolCall;
 
@@ -95,7 +97,7 @@ describe('parseToolCallArguments', () => {
     const err = thrown(() => parseToolCallArguments(value as ToolCall));
     expect(err).toBeInstanceOf(CohereToolArgumentsError);
     expect(isCohereToolArgumentsError(err)).toBe(true);
-    const e = err as CohereToolArgumentsError;
+    const e = narrow(err, isCohereToolArgumentsError);
     expect(e.reason).toBe('not-a-tool-call');
     expect(e.toolCall).toBeUndefined();
     expect(e.message).toBe(`Not a tool call: ${words}; expected { id, type: 'function', function: { name, arguments } }`);
@@ -109,7 +111,7 @@ describe('parseToolCallArguments', () => {
     ['null', 'null'],
   ])('should reject JSON that is %s as not-an-object, naming the call', (_label, text) => {
     const c = call(text);
-    const e = thrown(() => parseToolCallArguments(c)) as CohereToolArgumentsError;
+    const e = narrow(thrown(() => parseToolCallArguments(c)), isCohereToolArgumentsError);
     expect(e).toBeInstanceOf(CohereToolArgumentsError);
     expect(e.reason).toBe('not-an-object');
     expect(e.toolCall).toBe(c);
@@ -117,7 +119,7 @@ describe('parseToolCallArguments', () => {
   });
 
   it('should reject invalid JSON with the parser error as cause', () => {
-    const e = thrown(() => parseToolCallArguments(call('{"city":'))) as CohereToolArgumentsError;
+    const e = narrow(thrown(() => parseToolCallArguments(call('{"city":'))), isCohereToolArgumentsError);
     expect(e.reason).toBe('invalid-json');
     expect(e.cause).toBeInstanceOf(SyntaxError);
     expect(e.toolCall?.function.name).toBe('get_weather');
@@ -135,7 +137,7 @@ describe('parseToolCallArguments', () => {
         fc.property(notACall, (value) => {
           const err = thrown(() => parseToolCallArguments(value as ToolCall));
           expect(err).toBeInstanceOf(CohereToolArgumentsError);
-          expect((err as CohereToolArgumentsError).reason).toBe('not-a-tool-call');
+          expect(narrow(err, isCohereToolArgumentsError).reason).toBe('not-a-tool-call');
         }),
         { numRuns: 500 },
       );
@@ -163,7 +165,7 @@ describe('parseToolCallArguments', () => {
           const text = JSON.stringify(value);
           const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
           if (isObject) expect(parseToolCallArguments(call(text))).toEqual(JSON.parse(text));
-          else expect((thrown(() => parseToolCallArguments(call(text))) as CohereToolArgumentsError).reason).toBe('not-an-object');
+          else expect(narrow(thrown(() => parseToolCallArguments(call(text))), isCohereToolArgumentsError).reason).toBe('not-an-object');
         }),
       );
     });

@@ -5,15 +5,18 @@ import {
   CohereConnectionError,
   CohereContentTypeError,
   CohereIncompleteStreamError,
-  CohereParseError,
   CohereTimeoutError,
   textOnly,
   type ChatRequest,
   type ChatStreamOptions,
+  isCohereApiError,
+  isCohereConnectionError,
+  isCohereContentTypeError,
+  isCohereParseError,
 } from '../lib';
 import { answerEvents, startReplayServer, type ReplayServer } from '../lib/testing';
 import { transcriptEvents } from './helpers/transcripts';
-import { collect } from './helpers/collect';
+import { collect, errorOf } from './helpers/collect';
 
 // Every fault the replay server can inject, observed through chatStream$.
 const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
@@ -35,14 +38,18 @@ describe('startReplayServer', () => {
     expect(out.values).toEqual(textEvents);
   });
 
-  it('should pick a transcript from the request, or from X-Replay-Transcript', async () => {
+  describe('picks a transcript', () => {
     const tools = [{ type: 'function' as const, function: { name: 'get_weather' } }];
-    await run({}, { ...request, tools });
-    await run({}, { ...request, tools, messages: [...request.messages, { role: 'tool', tool_call_id: 'x', content: '{}' }] });
-    await run({}, { ...request, documents: ['penguins live in Antarctica'] });
-    await run({}, { ...request, thinking: { type: 'enabled' } });
-    await run({ headers: { 'x-replay-transcript': 'rag' } });
-    expect(server.requests.map((r) => r.transcript)).toEqual(['tool-calls', 'tool-answer', 'rag', 'thinking', 'rag']);
+    it.each<[string, ChatStreamOptions, ChatRequest, string]>([
+      ['tools and no tool result yet', {}, { ...request, tools }, 'tool-calls'],
+      ['a tool result', {}, { ...request, tools, messages: [...request.messages, { role: 'tool', tool_call_id: 'x', content: '{}' }] }, 'tool-answer'],
+      ['documents', {}, { ...request, documents: ['penguins live in Antarctica'] }, 'rag'],
+      ['thinking enabled', {}, { ...request, thinking: { type: 'enabled' } }, 'thinking'],
+      ['X-Replay-Transcript', { headers: { 'x-replay-transcript': 'rag' } }, request, 'rag'],
+    ])('should pick it from %s', async (_name, options, req, transcript) => {
+      await run(options, req);
+      expect(server.requests.map((r) => r.transcript)).toEqual([transcript]);
+    });
   });
 
   it('should serve scripted transcripts given as events', async () => {
@@ -69,23 +76,31 @@ describe('startReplayServer', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(5 * textEvents.length);
   });
 
-  it('should check the key and answer 401 like Cohere', async () => {
+  it('should answer a wrong key with a 401 like Cohere', async () => {
     await server.close();
     server = await startReplayServer({ apiKey: 'right' });
     const out = await run({ apiKey: 'wrong' });
     expect(out.error).toBeInstanceOf(CohereApiError);
-    expect((out.error as CohereApiError).status).toBe(401);
-    expect((out.error as Error).message).toBe('Cohere API request failed with status 401: invalid api token');
+    expect(errorOf(out, isCohereApiError).status).toBe(401);
+    expect(errorOf(out, isCohereApiError).message).toBe('Cohere API request failed with status 401: invalid api token');
+  });
+
+  it('should stream to the right key', async () => {
+    await server.close();
+    server = await startReplayServer({ apiKey: 'right' });
     expect((await run({ apiKey: 'right' })).completed).toBe(true);
   });
 
-  it('should reject bad bodies with Cohere-shaped 400s', async () => {
-    const noModel = await run({}, { messages: request.messages } as ChatRequest);
-    expect((noModel.error as CohereApiError).status).toBe(400);
-    expect((noModel.error as Error).message).toContain('invalid request: model is required');
+  it('should reject a body without a model with a Cohere-shaped 400', async () => {
+    const noModel = await run({}, { messages: request.messages } as ChatRequest /* no model, on purpose */);
+    expect(errorOf(noModel, isCohereApiError).status).toBe(400);
+    expect(errorOf(noModel, isCohereApiError).message).toContain('invalid request: model is required');
+  });
+
+  it('should reject empty messages with a Cohere-shaped 400', async () => {
     const noMessages = await run({}, { ...request, messages: [] });
-    expect((noMessages.error as Error).message).toContain('messages must be a non-empty array');
-    expect((noMessages.error as CohereApiError).body).toMatchObject({ message: 'invalid request: messages must be a non-empty array' });
+    expect(errorOf(noMessages, isCohereApiError).message).toContain('messages must be a non-empty array');
+    expect(errorOf(noMessages, isCohereApiError).body).toMatchObject({ message: 'invalid request: messages must be a non-empty array' });
   });
 
   describe('faults', () => {
@@ -99,25 +114,31 @@ describe('startReplayServer', () => {
     it('status: a 500 surfaces as CohereApiError when retries are off', async () => {
       server.failNext({ kind: 'status', status: 500 });
       const out = await run({ maxRetries: 0 });
-      expect((out.error as CohereApiError).status).toBe(500);
-      expect((out.error as Error).message).toContain('internal server error');
+      expect(errorOf(out, isCohereApiError).status).toBe(500);
+      expect(errorOf(out, isCohereApiError).message).toContain('internal server error');
     });
 
-    it('reset before headers: a request error, retried when allowed', async () => {
+    it('reset before headers: a request error when retries are off', async () => {
       server.failNext({ kind: 'reset', at: 'before-headers' });
       const failed = await run({ maxRetries: 0 });
       expect(failed.error).toBeInstanceOf(CohereConnectionError);
-      expect((failed.error as CohereConnectionError).phase).toBe('request');
+      expect(errorOf(failed, isCohereConnectionError).phase).toBe('request');
+    });
+
+    it('reset before headers: retried when allowed', async () => {
       server.failNext({ kind: 'reset', at: 'before-headers' });
       const retried = await run();
       expect(retried.values).toEqual(textEvents);
     });
 
-    it('reset after headers: a body error before any event, retried when allowed', async () => {
+    it('reset after headers: a body error before any event when retries are off', async () => {
       server.failNext({ kind: 'reset', at: 'after-headers' });
       const failed = await run({ maxRetries: 0 });
       expect(failed.values).toEqual([]);
-      expect((failed.error as CohereConnectionError).phase).toBe('body');
+      expect(errorOf(failed, isCohereConnectionError).phase).toBe('body');
+    });
+
+    it('reset after headers: retried when allowed', async () => {
       server.failNext({ kind: 'reset', at: 'after-headers' });
       expect((await run()).values).toEqual(textEvents);
     });
@@ -150,18 +171,18 @@ describe('startReplayServer', () => {
       server.failNext({ kind: 'malformed', afterEvents: 2, line: '{"type":"content-delta",' });
       const out = await run();
       expect(out.values).toEqual(textEvents.slice(0, 2));
-      expect((out.error as CohereParseError).data).toBe('{"type":"content-delta",');
+      expect(errorOf(out, isCohereParseError).data).toBe('{"type":"content-delta",');
     });
 
     it('html: a 200 that is not an event stream', async () => {
       server.failNext({ kind: 'html' });
       const out = await run();
       expect(out.error).toBeInstanceOf(CohereContentTypeError);
-      expect((out.error as CohereContentTypeError).bodySnippet).toContain('Sign in to continue');
+      expect(errorOf(out, isCohereContentTypeError).bodySnippet).toContain('Sign in to continue');
     });
   });
 
-  it('should answer CORS preflights and tag responses for pages', async () => {
+  it('should answer CORS preflights', async () => {
     const preflight = await fetch(`${server.url}/v2/chat`, {
       method: 'OPTIONS',
       headers: { origin: 'http://127.0.0.1:9', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
@@ -169,6 +190,9 @@ describe('startReplayServer', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
+  it('should tag its responses for pages (Access-Control-Allow-Origin)', async () => {
     const res = await fetch(`${server.url}/v2/chat`, { method: 'POST', body: JSON.stringify({ ...request, stream: true }) });
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     await res.text();

@@ -38,8 +38,8 @@ export interface ToolDefinition<Args = any, Output = unknown> {
  * model sent, parsed: `parameters` tells the model their shape, nothing checks it.
  *
  * ```text
- * calls:   --a--b--|       (a: get_weather {"city":"Paris"}, b: {"city":"Tokyo"})
- * execute: --x--y--|       (x: execute({ city: 'Paris' }), y: execute({ city: 'Tokyo' }))
+ * calls:   --A--B--|       (A: get_weather {"city":"Paris"}, B: {"city":"Tokyo"})
+ * execute: --D--F--|       (D: execute({ city: 'Paris' }), F: execute({ city: 'Tokyo' }))
  * ```
  *
  * ## Example

@@ -8,7 +8,7 @@ import type { StepEndEvent } from '../types/loop';
  * whole conversation so far: append the user's next message to it.
  *
  * ```text
- * source: --s--E--r--1--s--d--e--2--|   (1, 2: step-end of step 1 and 2)
+ * source: --s--E--f--1--s--a--e--2--|   (f: tool-result; 1, 2: step-end of steps 1 and 2)
  * result: -----------1-----------2--|   filter(isStepEndEvent)
  * ```
  *

@@ -7,8 +7,8 @@ import type { ToolResultEvent } from '../types/loop';
  * tells a failure (`event.error`) from an output (`event.output`).
  *
  * ```text
- * source: --x--X--E--r--R--1--|   (r, R: tool-result; 1: step-end)
- * result: -----------r--R-----|   filter(isToolResultEvent)
+ * source: --x--X--m--M--E--f--g--1--|   (f, g: tool-result of calls 0 and 1; 1: step-end)
+ * result: -----------------f--g-----|   filter(isToolResultEvent)
  * ```
  *
  * ## Example

@@ -51,10 +51,10 @@ const DEFAULT_MAX_STEPS = 10;
  * their `signal`) and makes no further request.
  *
  * ```text
- * turn 1:  --s--p--x--X--y--Y--E|                      (x/y: two calls, E: message-end TOOL_CALL)
- * tools:                        ---b--a|               (b, then a: tool-result events, as they finish)
- * turn 2:                              --s--d--d--e|   (the answer)
- * result:  --s--p--x--X--y--Y--E---b--a1-s--d--d--e2|  (1, 2: step-end of step 1 and 2)
+ * turn 1:  --s--p--x--X--m--M--E|                      (two calls, then message-end TOOL_CALL)
+ * tools:                        ---g--f|               (g, then f: their tool-results, as they finish)
+ * turn 2:                              --s--a--b--e|   (the answer)
+ * result:  --s--p--x--X--m--M--E---g--f1-s--a--b--e2|  (1, 2: step-end of steps 1 and 2)
  * ```
  *
  * ## Example

@@ -20,8 +20,9 @@ import { initialMessageState, reduceMessage } from './messageReducer';
  * message in turn, never one mixing two.
  *
  * ```text
- * source: --s--c--d--d--C--e--|   (s: message-start, c/C: content-start/end, d: deltas, e: message-end)
- * result: --a--b--x--y-----z--|   accumulateMessage()   (z: with finish_reason and usage)
+ * source: --s--c--a--b--C--e--|   (letters: the marble legend of docs/operators.md)
+ * result: --A--B--D--F-----G--|   accumulateMessage()   (A: no content, B: an empty text block,
+ *                                  D: 'He', F: 'Hello', G: with finish_reason and usage)
  * ```
  *
  * ## Example

@@ -13,8 +13,8 @@ import { createOperator } from './createOperator';
  * starts a new list: a citation's offsets point into its own message.
  *
  * ```text
- * source: --s--d--c--d--c--e--|   (c: citation-start x, then y)
- * result: --------a-----b-----|   collectCitations()   (a: [x], b: [x, y])
+ * source: --s--a--r--b--u--e--|   (r, u: citation-start of citations 1 and 2)
+ * result: --------A-----B-----|   collectCitations()   (A: [citation 1], B: [citation 1, citation 2])
  * ```
  *
  * ## Example

@@ -19,9 +19,9 @@ import { createOperator } from './createOperator';
  * source that completes before the value is complete.
  *
  * ```text
- * source: --a----b------c------|   (a: '{"city":"Par', b: 'is","days":[1,', c: '2]}')
- * result: --x----y------z------|   partialJson()
- *           (x: { city: 'Par' }, y: { city: 'Paris', days: [1] }, z: { city: 'Paris', days: [1, 2] })
+ * source: --a----b------v------|   (text pieces a: '{"city":"Par', b: 'is","days":[1,', v: '2]}')
+ * result: --A----B------D------|   partialJson()
+ *           (A: { city: 'Par' }, B: { city: 'Paris', days: [1] }, D: { city: 'Paris', days: [1, 2] })
  * ```
  *
  * ## Example

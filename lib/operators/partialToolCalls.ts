@@ -54,9 +54,9 @@ interface OpenCall {
  * on.
  *
  * ```text
- * source: --s--x--y--z--X--m--M--e--|   (x/X: start/end of call 0, y: '{"q":"r', z: 'x"}', m/M: call 1 without arguments)
- * result: -----a--b--c--d--f--g-----|   partialToolCalls()
- *   (a: {index: 0, arguments: undefined}, b: {q: 'r'}, c: {q: 'rx'}, d: done, {q: 'rx'}; f: call 1, g: done, {})
+ * source: --s--x--y--z--X--m--M--E--|   (y: '{"q":"r', z: 'x"}'; call 1 has no arguments)
+ * result: -----A--B--D--F--G--H-----|   partialToolCalls()
+ *   (A: {index: 0, arguments: undefined}, B: {q: 'r'}, D: {q: 'rx'}, F: done, {q: 'rx'}; G: call 1, H: done, {})
  * ```
  *
  * ## Example

@@ -56,9 +56,9 @@ type Splitter = (pending: string, out: string[]) => number;
  * Unsubscribing cancels the timers.
  *
  * ```text
- * source: -a------------b--|       (a: 'Hello big wide ', b: 'world')
- * result: -x--y---------z--(w|)    smoothText({ delayMs: 3 })
- *   (x: 'Hello ', y: 'big ', z: 'wide ' once 'world' shows it ended, w: 'world' at completion)
+ * source: -a------------b--|       (text pieces a: 'Hello big wide ', b: 'world')
+ * result: -A--B---------D--(F|)    smoothText({ delayMs: 3 })
+ *   (A: 'Hello ', B: 'big ', D: 'wide ' once 'world' shows it ended, F: 'world' at completion)
  * ```
  *
  * ## Example

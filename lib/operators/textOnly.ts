@@ -10,8 +10,8 @@ import { pieces } from './pieces';
  * Empty pieces are skipped. Errors and completion pass through.
  *
  * ```text
- * source: --s--d--d--t--d--e--|   (d: content-delta text 'He','llo','!'; t: thinking)
- * result: -----a--b-----c-----|   textOnly()   (a: 'He', b: 'llo', c: '!')
+ * source: --s--c--a--h--b--C--e--|   (a, b: text 'He', 'llo'; h: a thinking delta)
+ * result: --------A-----B--------|   textOnly()   (A: 'He', B: 'llo')
  * ```
  *
  * ## Example

@@ -9,8 +9,8 @@ import { pieces } from './pieces';
  * opens with `content-start` of type `thinking`). Empty pieces are skipped.
  *
  * ```text
- * source: --s--t--t--d--e--|   (t: content-delta thinking 'Let',' me'; d: answer text)
- * result: -----a--b--------|   thinkingOnly()   (a: 'Let', b: ' me')
+ * source: --s--t--h--i--T--c--a--C--e--|   (h, i: thinking 'Hmm', ' ok'; a: answer text)
+ * result: --------A--B-----------------|   thinkingOnly()   (A: 'Hmm', B: ' ok')
  * ```
  *
  * ## Example

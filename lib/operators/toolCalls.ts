@@ -13,8 +13,8 @@ import { createOperator } from './createOperator';
  * `index` (0 when absent). Parse arguments with `parseToolCallArguments()`.
  *
  * ```text
- * source: --s--p--a--x--x--A--b--B--e--|   (a/A: start/end of call 0, x: argument pieces, b/B: call 1)
- * result: -----------------0-----1-----|   toolCalls()
+ * source: --s--p--x--y--z--X--m--M--E--|
+ * result: -----------------A-----B-----|   toolCalls()   (A: call 0, arguments y + z; B: call 1, '{}')
  * ```
  *
  * ## Example

@@ -9,8 +9,8 @@ import { pieces } from './pieces';
  * `tool-plan-delta` events. Empty pieces are skipped.
  *
  * ```text
- * source: --s--p--p--c--e--|   (p: tool-plan-delta 'I will',' search'; c: tool-call-start)
- * result: -----a--b--------|   toolPlan()   (a: 'I will', b: ' search')
+ * source: --s--p--q--x--X--E--|   (p, q: tool plan 'I will', ' search')
+ * result: -----A--B-----------|   toolPlan()   (A: 'I will', B: ' search')
  * ```
  *
  * ## Example

@@ -12,8 +12,8 @@ import { createOperator } from './createOperator';
  * source completes; errors pass through.
  *
  * ```text
- * source: --s--d--d--e--|   (e: message-end with usage u)
- * result: -----------u--|   usage()
+ * source: --s--a--b--e--|
+ * result: -----------A--|   usage()   (A: the usage of e)
  * ```
  *
  * ## Example

@@ -1,4 +1,5 @@
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { textOnly, type ToolCall, type ToolDefinition, type ToolLoopEvent } from '../../lib';
 import { runToolCalls } from '../../lib/loop/runToolCalls';
 import { contentStart, messageEnd, messageStart, textDelta } from '../../lib/testing/events';
@@ -11,7 +12,7 @@ const b = call('call_b', 'fast');
 describe('runToolCalls (the tool phase of runTools$)', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should run the calls at once and emit each result as it finishes', () => {
@@ -90,25 +91,24 @@ describe('runToolCalls (the tool phase of runTools$)', () => {
 
 describe('operators over loop events', () => {
   it('should read the text of every step and skip tool-result and step-end', () => {
-    const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const testScheduler = createTestScheduler();
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const response = { id: 'r', message: { role: 'assistant' as const, content: [] } };
       const values: Record<string, ToolLoopEvent> = {
         s: messageStart('r1'),
         c: contentStart(0),
-        d: textDelta('Let me check. '),
+        a: textDelta('Let me check. '),
         E: messageEnd('TOOL_CALL'),
-        r: { type: 'tool-result', step: 1, call: a, output: { ok: true } },
+        f: { type: 'tool-result', step: 1, call: a, output: { ok: true } },
         '1': { type: 'step-end', step: 1, response, toolResults: [], messages: [] },
-        S: messageStart('r2'),
-        D: textDelta('Done.'),
+        b: textDelta('Done.'),
         e: messageEnd('COMPLETE'),
         '2': { type: 'step-end', step: 2, response, toolResults: [], messages: [] },
       };
-      const e1 = cold('-s-c-d-E-r-1-S-c-D-e-2-|', values);
+      const e1 = cold('-s-c-a-E-f-1-s-c-b-e-2-|', values);
       const e1subs = '^----------------------!';
-      const expected = '-----x-----------y-----|';
-      expectObservable(e1.pipe(textOnly())).toBe(expected, { x: 'Let me check. ', y: 'Done.' });
+      const expected = '-----A-----------B-----|';
+      expectObservable(e1.pipe(textOnly())).toBe(expected, { A: 'Let me check. ', B: 'Done.' });
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
   });

@@ -1,11 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { firstValueFrom, from, NEVER, Observable, of, Subject, takeWhile, throwError, toArray, EMPTY, filter } from 'rxjs';
+import { firstValueFrom, from, NEVER, Observable, of, Subject, takeWhile, throwError, toArray, EMPTY, filter, isObservable } from 'rxjs';
 import {
   accumulateMessage,
   collectCitations,
   CohereAbortError,
   CohereApiError,
-  CohereConfigError,
   isCohereConfigError,
   CohereMaxStepsError,
   CohereToolArgumentsError,
@@ -21,6 +20,9 @@ import {
   type ChatStreamEvent,
   type RunToolsOptions,
   type ToolLoopEvent,
+  isCohereApiError,
+  isCohereMaxStepsError,
+  isCohereAbortError,
 } from '../../lib';
 import {
   answerEvents,
@@ -33,7 +35,7 @@ import {
   toolCallStart,
   toolPlanDelta,
 } from '../../lib/testing/events';
-import { collect } from '../helpers/collect';
+import { collect, errorOf, narrow } from '../helpers/collect';
 import { sleep, sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { toSse } from '../helpers/sse';
 
@@ -383,7 +385,7 @@ describe('runTools$', () => {
       const ends = out.values.filter(isStepEndEvent);
       expect(ends.map((e) => e.step)).toEqual([1, 2, 3]);
       expect(out.values[out.values.length - 1]).toBe(ends[2]);
-      const error = out.error as CohereMaxStepsError;
+      const error = errorOf(out, isCohereMaxStepsError);
       expect(error.maxSteps).toBe(3);
       expect(error.messages).toBe(ends[2]!.messages);
       expect(error.messages).toHaveLength(1 + 3 * 2);
@@ -406,7 +408,7 @@ describe('runTools$', () => {
       });
       const out = await collect(runTools$(request, opts(s, { get_weather: { execute: () => ({}) } })));
       expect(out.error).toBeInstanceOf(CohereApiError);
-      expect((out.error as CohereApiError).status).toBe(500);
+      expect(errorOf(out, isCohereApiError).status).toBe(500);
       expect(out.values.slice(0, weatherTurn.length)).toEqual(weatherTurn);
       expect(out.values[out.values.length - 1]).toEqual(expect.objectContaining({ type: 'step-end', step: 1 }));
       expect(s.requests).toHaveLength(2);
@@ -430,7 +432,7 @@ describe('runTools$', () => {
       for (const extra of [{ maxSteps: 0 }, { maxSteps: 1.5 }, { toolConcurrency: 0 }, { toolConcurrency: Number.NaN }]) {
         const out = await collect(runTools$(request, opts(s, {}, extra)));
         expect(isCohereConfigError(out.error)).toBe(true);
-        expect((out.error as CohereConfigError).option).toBe(Object.keys(extra)[0]);
+        expect(errorOf(out, isCohereConfigError).option).toBe(Object.keys(extra)[0]);
       }
       expect(s.requests).toHaveLength(0);
     });
@@ -509,7 +511,7 @@ describe('runTools$', () => {
       controller.abort(new Error('user pressed stop'));
       const { error, values } = await out;
       expect(error).toBeInstanceOf(CohereAbortError);
-      expect((error as CohereAbortError).cause).toEqual(new Error('user pressed stop'));
+      expect(narrow(error, isCohereAbortError).cause).toEqual(new Error('user pressed stop'));
       expect(signals.map((x) => x.aborted)).toEqual([true, true]);
       expect(values.filter(isToolResultEvent)).toHaveLength(0);
       await sleep(30);
@@ -581,6 +583,6 @@ describe('runTools$', () => {
     });
     const ctx = { call: { id: 'x', type: 'function' as const, function: { name: 't', arguments: '{}' } }, step: 1, signal: new AbortController().signal };
     const out = tool.execute({ city: 'Oslo', days: 2 }, ctx);
-    expect(await firstValueFrom(from(out as Observable<{ forecast: string[] }>).pipe(filter(Boolean)))).toEqual({ forecast: ['Oslo', 'Oslo'] });
+    expect(await firstValueFrom(narrow(out, isObservable).pipe(filter(Boolean)))).toEqual({ forecast: ['Oslo', 'Oslo'] });
   });
 });

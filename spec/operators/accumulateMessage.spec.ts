@@ -1,5 +1,6 @@
 import { from, last, lastValueFrom } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { accumulateMessage, type ChatResponse, type ChatStreamEvent } from '../../lib';
 import { contentEnd, contentStart, messageEnd, messageStart, textDelta } from '../../lib/testing/events';
 import { cite1, cite2, ev, usageOfTurn } from './events';
@@ -21,7 +22,7 @@ function collectSync(events: ChatStreamEvent[]): ChatResponse[] {
 describe('accumulateMessage', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit a snapshot after each event that changes the message', () => {

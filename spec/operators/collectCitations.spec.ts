@@ -1,11 +1,12 @@
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { collectCitations, type ChatStreamEvent } from '../../lib';
 import { cite1, cite2, ev } from './events';
 
 describe('collectCitations', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit the growing list each time a citation starts', () => {
@@ -40,7 +41,7 @@ describe('collectCitations', () => {
   it('should ignore a citation-start without a citation', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const bare = { type: 'citation-start', index: 0 } as const;
-      expectObservable(cold('-x-r-|', { ...ev, x: bare }).pipe(collectCitations())).toBe('---A-|', { A: [cite1] });
+      expectObservable(cold('-j-r-|', { ...ev, j: bare }).pipe(collectCitations())).toBe('---A-|', { A: [cite1] });
     });
   });
 

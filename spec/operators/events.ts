@@ -1,4 +1,27 @@
 // The marble vocabulary shared by the operator specs: one letter, one event.
+// The same letters as every JSDoc diagram and docs/*.md ("Marble legend" in
+// docs/operators.md):
+//
+//   s      message-start
+//   c  C   content-start / content-end of a text block (index 1)
+//   a  b   content-delta: text 'He', 'llo'
+//   t  T   content-start / content-end of a thinking block (index 0)
+//   h  i   content-delta: thinking 'Hmm', ' ok'
+//   p  q   tool-plan-delta 'I will', ' search'
+//   x  X   tool-call-start / tool-call-end of call 0
+//   y  z   tool-call-delta: argument pieces of call 0
+//   m  M   tool-call-start / tool-call-end of call 1 (no arguments)
+//   r  R   citation-start / citation-end of citation 1
+//   u  U   citation-start / citation-end of citation 2
+//   e      message-end COMPLETE, with usage
+//   E      message-end TOOL_CALL
+//   f  g   tool-result of call 0 / call 1 (loop specs)
+//   1  2   step-end of step 1 / step 2 (loop specs)
+//
+// Spec-only oddities: n an unknown type, d debug, o/O content-delta/start with
+// no fields, w content-delta with no index, k/K tool-call-start/end with no
+// index, 0 a message-end with an empty delta. A letter not listed here is local to
+// one spec and defined beside its use. Result values are uppercase (A, B, …).
 import type { ChatStreamEvent, Citation, Usage } from '../../lib';
 import {
   citationEnd,
@@ -45,7 +68,7 @@ export const ev: Record<string, ChatStreamEvent> = {
   e: messageEnd('COMPLETE', usageOfTurn),
   E: messageEnd('TOOL_CALL'),
   // oddities: unknown type, debug, events with fields missing
-  n: { type: 'future-event', whatever: 1 } as unknown as ChatStreamEvent,
+  n: { type: 'future-event', whatever: 1 } as unknown as ChatStreamEvent, // a type the union does not know, on purpose
   d: { type: 'debug', prompt: '<prompt>' },
   o: { type: 'content-delta' },
   O: { type: 'content-start' },

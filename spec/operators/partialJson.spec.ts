@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { from, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { CohereJsonError, isCohereError, isCohereJsonError, partialJson } from '../../lib';
+import { errorOf } from '../helpers/collect';
 
 /** Runs `pieces` through partialJson() synchronously. */
 function run(pieces: string[]): { values: unknown[]; error: unknown; completed: boolean } {
@@ -17,7 +19,7 @@ function run(pieces: string[]): { values: unknown[]; error: unknown; completed: 
 describe('partialJson', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit the value so far each time it changes', () => {
@@ -81,8 +83,8 @@ describe('partialJson', () => {
     expect(seen.values).toEqual([{ a: [1] }, { a: [1, 2] }]);
     expect(isCohereJsonError(seen.error)).toBe(true);
     expect(isCohereError(seen.error)).toBe(true);
-    expect((seen.error as CohereJsonError).reason).toBe('incomplete');
-    expect((seen.error as CohereJsonError).message).toBe('Incomplete JSON at line 1, column 13 (offset 12): the text ended with an object open, near "{\\"a\\": [1, 2]"');
+    expect(errorOf(seen, isCohereJsonError).reason).toBe('incomplete');
+    expect(errorOf(seen, isCohereJsonError).message).toBe('Incomplete JSON at line 1, column 13 (offset 12): the text ended with an object open, near "{\\"a\\": [1, 2]"');
   });
 
   it('should forward a source error after the values', () => {
@@ -152,8 +154,8 @@ describe('partialJson', () => {
     expect(() => JSON.parse(text)).toThrow();
     const seen = run([text]);
     expect(isCohereJsonError(seen.error)).toBe(true);
-    expect((seen.error as CohereJsonError).reason).toBe('invalid');
-    expect((seen.error as CohereJsonError).offset).toBe(offset);
+    expect(errorOf(seen, isCohereJsonError).reason).toBe('invalid');
+    expect(errorOf(seen, isCohereJsonError).offset).toBe(offset);
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { from, last, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { isCohereJsonError, isCohereToolArgumentsError, partialToolCalls, toolCalls, parseToolCallArguments, type ChatStreamEvent, type PartialToolCall } from '../../lib';
 import { messageEnd, messageStart, toolCallDelta, toolCallEnd, toolCallStart } from '../../lib/testing/events';
 import { ev } from './events';
@@ -17,21 +18,21 @@ const call = (index: number, id: string, name: string, args: Record<string, unkn
 describe('partialToolCalls', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit each call on start, on each delta and, done, on its end', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const e1 = cold('-s-p-x-y-z-X-m-M-E-|', ev);
       const e1subs = '^------------------!';
-      const expected = '-----a-b-c-d-f-g---|';
+      const expected = '-----A-B-D-F-G-H---|';
       expectObservable(e1.pipe(partialToolCalls())).toBe(expected, {
-        a: call(0, 'call_a', 'search', undefined, ''),
-        b: call(0, 'call_a', 'search', {}, '{"q":'),
-        c: call(0, 'call_a', 'search', { q: 'rx' }, '{"q":"rx"}'),
-        d: call(0, 'call_a', 'search', { q: 'rx' }, '{"q":"rx"}', true),
-        f: call(1, 'call_b', 'now', undefined, ''),
-        g: call(1, 'call_b', 'now', {}, '{}', true), // the no-argument rule
+        A: call(0, 'call_a', 'search', undefined, ''),
+        B: call(0, 'call_a', 'search', {}, '{"q":'),
+        D: call(0, 'call_a', 'search', { q: 'rx' }, '{"q":"rx"}'),
+        F: call(0, 'call_a', 'search', { q: 'rx' }, '{"q":"rx"}', true),
+        G: call(1, 'call_b', 'now', undefined, ''),
+        H: call(1, 'call_b', 'now', {}, '{}', true), // the no-argument rule
       });
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
@@ -43,15 +44,15 @@ describe('partialToolCalls', () => {
       expectObservable(never.pipe(partialToolCalls())).toBe('-');
       expectSubscriptions(never.subscriptions).toBe('^');
       expectObservable(cold<ChatStreamEvent>('|').pipe(partialToolCalls())).toBe('|');
-      expectObservable(cold('-m-#', ev).pipe(partialToolCalls())).toBe('-f-#', { f: call(1, 'call_b', 'now', undefined, '') });
+      expectObservable(cold('-m-#', ev).pipe(partialToolCalls())).toBe('-G-#', { G: call(1, 'call_b', 'now', undefined, '') });
     });
   });
 
   it('should emit a single call without arguments', () => {
     testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-k-K-|', ev).pipe(partialToolCalls())).toBe('-a-b-|', {
-        a: call(0, 'call_k', 'k', undefined, ''),
-        b: call(0, 'call_k', 'k', {}, '{}', true),
+      expectObservable(cold('-k-K-|', ev).pipe(partialToolCalls())).toBe('-A-B-|', {
+        A: call(0, 'call_k', 'k', undefined, ''),
+        B: call(0, 'call_k', 'k', {}, '{}', true),
       });
     });
   });
@@ -61,7 +62,7 @@ describe('partialToolCalls', () => {
       const e1 = cold('-x-y-z-X-|', ev);
       const e1subs = '^--!';
       const unsub = '---!';
-      expectObservable(e1.pipe(partialToolCalls()), unsub).toBe('-a--', { a: call(0, 'call_a', 'search', undefined, '') });
+      expectObservable(e1.pipe(partialToolCalls()), unsub).toBe('-A--', { A: call(0, 'call_a', 'search', undefined, '') });
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
   });

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { map, merge, Subject, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { smoothText } from '../../lib';
 
 describe('smoothText', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should release one word per delay, hold a word until it ends, flush at completion', () => {

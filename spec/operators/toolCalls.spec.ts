@@ -1,5 +1,6 @@
 import { map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { CohereToolArgumentsError, parseToolCallArguments, toolCalls, type ToolCall, type ChatStreamEvent } from '../../lib';
 import { toolCallDelta, toolCallEnd, toolCallStart } from '../../lib/testing/events';
 import { ev } from './events';
@@ -10,7 +11,7 @@ const callB: ToolCall = { id: 'call_b', type: 'function', function: { name: 'now
 describe('toolCalls', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit each call, complete, when its tool-call-end arrives', () => {

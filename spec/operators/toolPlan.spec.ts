@@ -1,11 +1,12 @@
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler } from '../helpers/marbles';
 import { toolPlan, type ChatStreamEvent } from '../../lib';
 import { ev } from './events';
 
 describe('toolPlan', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler = createTestScheduler();
   });
 
   it('should emit each tool-plan piece and ignore every other event', () => {

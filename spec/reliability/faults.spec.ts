@@ -11,10 +11,13 @@ import {
   type ChatRequest,
   type ChatStreamEvent,
   type ChatStreamOptions,
+  isCohereApiError,
+  isCohereConnectionError,
+  isCohereParseError,
 } from '../../lib';
 import { answerEvents, startReplayServer, type ReplayFault, type ReplayServer } from '../../lib/testing';
 import { transcriptEvents } from '../helpers/transcripts';
-import { collect, type Outcome } from '../helpers/collect';
+import { collect, type Outcome, errorOf } from '../helpers/collect';
 import { sleep, sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { toSse } from '../helpers/sse';
 
@@ -55,13 +58,13 @@ describe('faults over loopback (replay server)', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it.each([
-    ['reset before headers', { kind: 'reset', at: 'before-headers' } as ReplayFault],
-    ['reset after headers', { kind: 'reset', at: 'after-headers' } as ReplayFault],
-    ['429 with Retry-After in seconds', { kind: 'status', status: 429, retryAfter: '0' } as ReplayFault],
-    ['429 with Retry-After as an HTTP date', { kind: 'status', status: 429, retryAfter: new Date(Date.now() - 1000).toUTCString() } as ReplayFault],
-    ['500', { kind: 'status', status: 500 } as ReplayFault],
-    ['502', { kind: 'status', status: 502 } as ReplayFault],
+  it.each<[string, ReplayFault]>([
+    ['reset before headers', { kind: 'reset', at: 'before-headers' }],
+    ['reset after headers', { kind: 'reset', at: 'after-headers' }],
+    ['429 with Retry-After in seconds', { kind: 'status', status: 429, retryAfter: '0' }],
+    ['429 with Retry-After as an HTTP date', { kind: 'status', status: 429, retryAfter: new Date(Date.now() - 1000).toUTCString() }],
+    ['500', { kind: 'status', status: 500 }],
+    ['502', { kind: 'status', status: 502 }],
   ])('%s before any event: retried, then every event exactly once', async (_name, fault) => {
     server.failNext(fault);
     const out = await run();
@@ -77,7 +80,7 @@ describe('faults over loopback (replay server)', () => {
     const out = await run({ maxRetries: 2 });
     expect(server.requests).toHaveLength(3);
     expect(out.values).toEqual([]);
-    expect((out.error as CohereApiError).status).toBe(500);
+    expect(errorOf(out, isCohereApiError).status).toBe(500);
   });
 
   it('a stall closes the connection: the server sees the client go', async () => {
@@ -126,7 +129,7 @@ describe('faults over loopback (hand-made HTTP)', () => {
     });
     const out = await run(s.url, { maxBufferSize: 1024 * 1024 });
     expect(out.values).toEqual(textEvents.slice(0, 2));
-    expect((out.error as CohereParseError).reason).toBe('too-large');
+    expect(errorOf(out, isCohereParseError).reason).toBe('too-large');
   });
 
   it('invalid UTF-8 inside a string becomes U+FFFD (as in EventSource); the stream goes on', async () => {
@@ -151,7 +154,7 @@ describe('faults over loopback (hand-made HTTP)', () => {
     });
     const out = await run(s.url);
     expect(out.values).toEqual(textEvents.slice(0, 2));
-    expect((out.error as CohereParseError).reason).toBe('invalid-json');
+    expect(errorOf(out, isCohereParseError).reason).toBe('invalid-json');
   });
 
   it('a slow drip, one byte every 2 ms, completes without an idle timeout', async () => {
@@ -211,7 +214,7 @@ describe('faults where HTTP framing itself breaks (raw TCP)', () => {
     });
     const out = await run(url);
     expect(out.values).toEqual(textEvents.slice(0, 3));
-    expect((out.error as CohereConnectionError).phase).toBe('body');
+    expect(errorOf(out, isCohereConnectionError).phase).toBe('body');
   });
 
   it('broken chunked encoding: the events of the good chunks, then CohereConnectionError', async () => {
@@ -231,7 +234,7 @@ describe('faults where HTTP framing itself breaks (raw TCP)', () => {
     });
     const out = await run(url);
     expect(out.values).toEqual([]);
-    expect((out.error as CohereConnectionError).phase).toBe('request');
+    expect(errorOf(out, isCohereConnectionError).phase).toBe('request');
   });
 
   it('a connection closed after the request, before any byte: CohereConnectionError', async () => {

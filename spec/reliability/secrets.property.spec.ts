@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { inspect } from 'node:util';
 import { chatStream$, isCohereError, type ChatStreamOptions } from '../../lib';
-import { collect } from '../helpers/collect';
+import { collect, errorOf } from '../helpers/collect';
 import { sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { request, textTurn, toSse } from '../helpers/sse';
 
@@ -163,6 +163,6 @@ describe('the API key, given any way and echoed anywhere', () => {
   it('should still say what went wrong around the echo', async () => {
     current = { key: keyFromSeed(7, 40), given: 'apiKey', place: 'json-message', status: 401, at: 0.5, piece: [0, 40], filler: 'invalid api token ' };
     const out = await collect(chatStream$(request, { apiKey: current.key, baseUrl: server.url, maxRetries: 0 }));
-    expect((out.error as Error).message).toBe('Cohere API request failed with status 401: invalid a[REDACTED]pi token');
+    expect(errorOf(out, isCohereError).message).toBe('Cohere API request failed with status 401: invalid a[REDACTED]pi token');
   });
 });

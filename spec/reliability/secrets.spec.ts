@@ -1,5 +1,5 @@
 import { chatStream$, isCohereError, type ChatStreamOptions } from '../../lib';
-import { collect } from '../helpers/collect';
+import { collect, errorOf } from '../helpers/collect';
 import { sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { request, textTurn, toSse } from '../helpers/sse';
 
@@ -84,7 +84,7 @@ describe('the API key', () => {
     try {
       const out = await collect(chatStream$(request, { apiKey: KEY, baseUrl: server.url, maxRetries: 0, ...options }));
       expect(isCohereError(out.error)).toBe(true);
-      expect((out.error as Error).name).toBe(name);
+      expect(errorOf(out, isCohereError).name).toBe(name);
       expect(everythingShown(out.error)).not.toContain(KEY);
       for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     } finally {
@@ -94,7 +94,7 @@ describe('the API key', () => {
 
   it('should not show in a connection failure to an unreachable host', async () => {
     const out = await collect(chatStream$(request, { apiKey: KEY, baseUrl: 'http://127.0.0.1:9', maxRetries: 0 }));
-    expect((out.error as Error).name).toBe('CohereConnectionError');
+    expect(errorOf(out, isCohereError).name).toBe('CohereConnectionError');
     expect(everythingShown(out.error)).not.toContain(KEY);
   });
 
@@ -104,7 +104,7 @@ describe('the API key', () => {
     const done = collect(chatStream$(request, { apiKey: KEY, baseUrl: server.url, signal: controller.signal }));
     setTimeout(() => controller.abort(new Error(`stopped by ${KEY}`)), 50);
     const out = await done;
-    expect((out.error as Error).name).toBe('CohereAbortError');
+    expect(errorOf(out, isCohereError).name).toBe('CohereAbortError');
     expect(everythingShown(out.error)).not.toContain(KEY);
     expect(everythingShown(out.error)).toContain('stopped by [REDACTED]');
   });
@@ -112,6 +112,6 @@ describe('the API key', () => {
   it('should be replaced by [REDACTED] where a server echoed it', async () => {
     mode = 'api';
     const out = await collect(chatStream$(request, { apiKey: KEY, baseUrl: server.url }));
-    expect((out.error as Error).message).toBe('Cohere API request failed with status 401: invalid api token: Bearer [REDACTED]');
+    expect(errorOf(out, isCohereError).message).toBe('Cohere API request failed with status 401: invalid api token: Bearer [REDACTED]');
   });
 });

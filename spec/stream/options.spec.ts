@@ -3,7 +3,7 @@
 // real loopback server that counts the requests it gets.
 import fc from 'fast-check';
 import { chatStream$, isCohereConfigError, type ChatStreamOptions } from '../../lib';
-import { collect } from '../helpers/collect';
+import { collect, narrow } from '../helpers/collect';
 import { sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { request, textTurn, toSse } from '../helpers/sse';
 
@@ -36,8 +36,8 @@ function errorAtSubscribe(options: ChatStreamOptions, req: unknown = request): u
 
 function expectConfigError(error: unknown, option: string): void {
   expect(isCohereConfigError(error)).toBe(true);
-  expect((error as { option: string }).option).toBe(option);
-  expect((error as Error).message).toContain(option);
+  expect(narrow(error, isCohereConfigError).option).toBe(option);
+  expect(narrow(error, isCohereConfigError).message).toContain(option);
 }
 
 describe('option validation', () => {
@@ -57,7 +57,7 @@ describe('option validation', () => {
       fc.property(bad, (baseUrl) => {
         const error = errorAtSubscribe({ apiKey: KEY, baseUrl });
         expectConfigError(error, 'baseUrl');
-        if (baseUrl.trim() !== '') expect((error as Error).message).toContain(JSON.stringify(baseUrl));
+        if (baseUrl.trim() !== '') expect(narrow(error, isCohereConfigError).message).toContain(JSON.stringify(baseUrl));
       }),
       { seed: 0xc0ffee, numRuns: 60 },
     );
@@ -101,7 +101,7 @@ describe('option validation', () => {
         const apiKey = `${head}${bad}${tail}`;
         const error = errorAtSubscribe({ apiKey, baseUrl: server.url });
         expectConfigError(error, 'apiKey');
-        expect((error as Error).message).not.toContain(head);
+        expect(narrow(error, isCohereConfigError).message).not.toContain(head);
       }),
       { seed: 0xc0ffee, numRuns: 60 },
     );
@@ -113,8 +113,8 @@ describe('option validation', () => {
     try {
       const error = errorAtSubscribe({ baseUrl: server.url });
       expectConfigError(error, 'apiKey');
-      expect((error as Error).message).toContain('CO_API_KEY');
-      expect((error as Error).message).not.toContain(KEY);
+      expect(narrow(error, isCohereConfigError).message).toContain('CO_API_KEY');
+      expect(narrow(error, isCohereConfigError).message).not.toContain(KEY);
     } finally {
       if (saved === undefined) delete process.env['CO_API_KEY'];
       else process.env['CO_API_KEY'] = saved;
@@ -125,7 +125,7 @@ describe('option validation', () => {
     expectConfigError(errorAtSubscribe({ apiKey: KEY, baseUrl: server.url, headers: { 'x team': 'a' } }), 'headers');
     const error = errorAtSubscribe({ apiKey: KEY, baseUrl: server.url, headers: { 'X-Secret': 'hunter2hunter2\r\nX-Evil: 1' } });
     expectConfigError(error, 'headers.x-secret');
-    expect((error as Error).message).not.toContain('hunter2');
+    expect(narrow(error, isCohereConfigError).message).not.toContain('hunter2');
     expectConfigError(errorAtSubscribe({ apiKey: KEY, baseUrl: server.url, headers: { 'x-n': 5 as unknown as string } }), 'headers.x-n');
     expectConfigError(errorAtSubscribe({ apiKey: KEY, baseUrl: server.url, clientName: 'my\napp' }), 'clientName');
   });
@@ -150,8 +150,8 @@ describe('option validation', () => {
     it('should fail before any request, naming CO_API_KEY and the apiKey: \'\' opt-out', () => {
       const error = errorAtSubscribe({ baseUrl: server.url });
       expectConfigError(error, 'apiKey');
-      expect((error as Error).message).toContain('CO_API_KEY');
-      expect((error as Error).message).toContain("apiKey: ''");
+      expect(narrow(error, isCohereConfigError).message).toContain('CO_API_KEY');
+      expect(narrow(error, isCohereConfigError).message).toContain("apiKey: ''");
     });
 
     it('should treat an empty CO_API_KEY as no key', () => {
