@@ -362,7 +362,7 @@ describe('chatStream$', () => {
         if (i === 0) {
           res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
           res.end('{"message":"slow down"}');
-        } else sendAll(toSse(textTurn))(_req, res, i);
+        } else void sendAll(toSse(textTurn))(_req, res, i);
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn);
@@ -376,7 +376,7 @@ describe('chatStream$', () => {
         if (i === 0) {
           res.writeHead(429, { 'retry-after': new Date(Date.now() - 5000).toUTCString() });
           res.end();
-        } else sendAll(toSse(textTurn))(_req, res, i);
+        } else void sendAll(toSse(textTurn))(_req, res, i);
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.completed).toBe(true);
@@ -399,7 +399,7 @@ describe('chatStream$', () => {
         if (i === 0) {
           res.writeHead(503, { 'retry-after': '0' });
           res.end();
-        } else sendAll(toSse(textTurn))(_req, res, i);
+        } else void sendAll(toSse(textTurn))(_req, res, i);
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn);
@@ -432,7 +432,7 @@ describe('chatStream$', () => {
           res.writeHead(200, sseHeaders);
           res.write(': hello\n\n');
           setTimeout(() => res.socket?.destroy(), 20);
-        } else sendAll(toSse(textTurn))(_req, res, i);
+        } else void sendAll(toSse(textTurn))(_req, res, i);
       });
       const out = await collect(chatStream$(request, opts(s)));
       expect(out.values).toEqual(textTurn);

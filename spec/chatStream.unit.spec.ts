@@ -20,7 +20,7 @@ function fakeFetch(chunks: Uint8Array[], options: { holdOpen?: boolean } = {}): 
     let i = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (i < chunks.length) controller.enqueue(chunks[i++]!);
+        if (i < chunks.length) controller.enqueue(chunks[i++]);
         else if (!options.holdOpen) controller.close();
       },
       cancel() {

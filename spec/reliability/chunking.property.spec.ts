@@ -108,7 +108,7 @@ function fetchOf(chunks: Uint8Array[]): FetchLike {
     let i = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (i < chunks.length) controller.enqueue(chunks[i++]!);
+        if (i < chunks.length) controller.enqueue(chunks[i++]);
         else controller.close();
       },
     });
