@@ -20,7 +20,8 @@ import { startReplayServer } from 'cohere-rx/testing';
 /** Where the relay sends requests, and with which key. */
 async function upstream() {
   if (process.env.CO_API_KEY) return { apiKey: process.env.CO_API_KEY, baseUrl: undefined, name: 'Cohere' };
-  if (process.env.REPLAY_URL) return { apiKey: process.env.REPLAY_KEY ?? '', baseUrl: process.env.REPLAY_URL, name: process.env.REPLAY_URL };
+  if (process.env.REPLAY_URL)
+    return { apiKey: process.env.REPLAY_KEY ?? '', baseUrl: process.env.REPLAY_URL, name: process.env.REPLAY_URL };
   const apiKey = 'replay-test-key';
   const replay = await startReplayServer({ apiKey, delayMs: 30, jitterMs: 15 });
   return { apiKey, baseUrl: replay.url, name: `a replay server at ${replay.url}` };
@@ -32,7 +33,13 @@ const relay = toNodeHandler(createChatHandler({ apiKey: target.apiKey, baseUrl: 
 
 const at = process.argv.indexOf('--static');
 const site = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : undefined;
-const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.ico': 'image/x-icon' };
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.ico': 'image/x-icon',
+};
 
 /** A file of the built page; any other path gets index.html (a single-page app). */
 async function serveStatic(path, res) {
