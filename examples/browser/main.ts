@@ -1,9 +1,10 @@
 // A plain TypeScript page on cohere-rx: a tool-use conversation streamed into
-// the DOM. runTools$ runs the loop (the tools run in the page); a card per tool
+// the DOM through the page's own relay. runTools$ runs the loop (the tools run
+// in the page; each turn is one chat request through the relay); a card per tool
 // call fills in while the model writes its arguments (partialToolCalls); the
 // answer flows word by word (smoothText), with citations you can hover; the
 // page renders at most once per frame; Stop unsubscribes, which closes the
-// connection.
+// connection to the relay, and the relay's to Cohere.
 import {
   accumulateMessage,
   defineTool,
@@ -35,9 +36,10 @@ import {
   type Subscription,
 } from 'rxjs';
 
-// The page talks to its own backend (which holds the API key), never to Cohere
-// directly: `?api=` points it elsewhere, for example at a replay server.
-const api = new URLSearchParams(location.search).get('api') ?? '/api/cohere';
+// The page talks to its own backend (examples/relay/server.mjs, which holds
+// the API key), never to Cohere directly: the requests go to /api/v2/chat on
+// the page's own origin, with no key.
+const api = '/api';
 
 /** The page's stand-in for a weather service. */
 function getWeather(location: string): Record<string, unknown> {

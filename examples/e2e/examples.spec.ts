@@ -1,15 +1,17 @@
-import { readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { startReplayServer, type ReplayServer } from '../../lib/testing';
 import { transcriptText } from '../../spec/helpers/transcripts';
 
 // Both examples in headless Chromium, built from the packed package
-// (examples/e2e/prepare.mjs), streaming from the replay server on another
-// loopback origin (so CORS is exercised) with realistic token timing.
+// (examples/e2e/prepare.mjs), each served by its own relay
+// (examples/relay/server.mjs, run with node as a user would): the page posts
+// to /api/v2/chat on the relay's origin with no key; the relay streams from
+// the replay server with the server's key, with realistic token timing.
 const root = resolve(__dirname, '..', '..');
+const relayScript = join(root, 'examples', 'relay', 'server.mjs');
 const apps = [
   { name: 'browser', dir: join(root, 'examples', 'browser', 'dist'), shot: 'browser-example.png' },
   { name: 'angular', dir: join(root, 'examples', 'angular', 'dist', 'chat', 'browser'), shot: 'angular-example.png' },
@@ -18,24 +20,42 @@ const apps = [
 /** The answer of the tool-answer transcript: what both apps must end up showing. */
 const finalAnswer = transcriptText('tool-answer');
 
-const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+/** The server's key: only the relays hold it; no page request or script may. */
+const serverKey = `replay-key-${randomBytes(12).toString('hex')}`;
+/** A key the replay server refuses: the relay of the 401 test holds it. */
+const wrongKey = `wrong-key-${randomBytes(12).toString('hex')}`;
 
-/** A static file server for a built app, on 127.0.0.1. */
-async function serveStatic(dir: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    let file = join(dir, path);
-    if (!file.startsWith(dir) || !statSync(file, { throwIfNoEntry: false })?.isFile()) file = join(dir, 'index.html');
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
+interface Relay {
+  url: string;
+  child: ChildProcess;
+}
+
+/** Starts examples/relay/server.mjs serving `dir`, relaying to the replay server with `apiKey`. */
+function startRelay(dir: string, apiKey: string): Promise<Relay> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', REPLAY_URL: replay.url, REPLAY_KEY: apiKey };
+  delete env['CO_API_KEY']; // never Cohere from the tests
+  const child = spawn(process.execPath, [relayScript, '--static', dir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise<Relay>((resolveRelay, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolveRelay({ url, child });
+    });
+    child.once('exit', (code) => reject(new Error(`the relay exited (${code}) before listening: ${out}`)));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+function stopRelay(relay: Relay | undefined): Promise<void> {
+  if (!relay || relay.child.exitCode !== null) return Promise.resolve();
+  return new Promise<void>((r) => {
+    relay.child.once('exit', () => r());
+    relay.child.kill();
+  });
 }
 
 let browser: Browser;
 let replay: ReplayServer;
-let strict: ReplayServer;
 
 beforeAll(async () => {
   browser = await chromium.launch({
@@ -44,34 +64,58 @@ beforeAll(async () => {
   });
   // Slow enough that a tool call's arguments arrive over several frames (one
   // event per 30–45 ms: the tool-calls transcript streams `{"`, `location`,
-  // `":"`, `Paris`, `"}` as separate deltas before `tool-call-end`).
-  replay = await startReplayServer({ delayMs: 30, jitterMs: 15 });
-  // A backend that wants a key the page does not have: the page must show the 401.
-  strict = await startReplayServer({ apiKey: 'backend-only-key' });
+  // `":"`, `Paris`, `"}` as separate deltas before `tool-call-end`). It wants
+  // the server's key: a relay with another key gets its 401.
+  replay = await startReplayServer({ delayMs: 30, jitterMs: 15, apiKey: serverKey });
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await replay?.close();
-  await strict?.close();
 });
 
 const answerText = (page: Page) => page.locator('#answer').innerText();
 
 describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
-  let site: { url: string; server: Server };
+  let site: Relay;
+  /** The same app behind a relay whose key the replay server refuses. */
+  let strict: Relay;
   let page: Page;
+  /** Every request the page made. */
+  let requests: Request[];
   beforeAll(async () => {
-    site = await serveStatic(dir);
-  });
-  afterAll(() => new Promise<void>((r) => site.server.close(() => r())));
+    [site, strict] = await Promise.all([startRelay(dir, serverKey), startRelay(dir, wrongKey)]);
+  }, 30_000);
+  afterAll(() => Promise.all([stopRelay(site), stopRelay(strict)]));
   beforeEach(async () => {
     page = await browser.newPage({ viewport: { width: 900, height: 760 } });
+    requests = [];
+    page.on('request', (request) => void requests.push(request));
   });
-  afterEach(() => page.close());
+  afterEach(async () => {
+    try {
+      // No key in any request the page made: no Authorization header, no key in any header or body.
+      expect(requests.length).toBeGreaterThan(0);
+      for (const request of requests) {
+        const headers = await request.allHeaders();
+        expect(Object.keys(headers).map((name) => name.toLowerCase())).not.toContain('authorization');
+        const sent = `${request.url()}\n${JSON.stringify(headers)}\n${request.postData() ?? ''}`;
+        expect(sent).not.toContain(serverKey);
+        expect(sent).not.toContain(wrongKey);
+        // Only the page's own origin: never the upstream.
+        expect(request.url().startsWith(`${site.url}/`) || request.url().startsWith(`${strict.url}/`)).toBe(true);
+      }
+    } finally {
+      await page?.close();
+    }
+  });
+
+  /** The chat requests the page made: POSTs to its relay's /api/v2/chat. */
+  const chatRequests = () => requests.filter((r) => new URL(r.url()).pathname === '/api/v2/chat');
 
   it('should fill in tool-call cards while the arguments stream, then stream the answer, with citations and usage', async () => {
-    await page.goto(`${site.url}/?api=${encodeURIComponent(replay.url)}`);
+    const upstreamBefore = replay.requests.length;
+    await page.goto(`${site.url}/`);
     // Every argument value the page shows on a card whose call has not ended yet.
     await page.evaluate(() => {
       const seen: string[] = [];
@@ -125,15 +169,37 @@ describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
     expect(await source.innerText()).toContain('"temperature_c":18');
     expect(await page.locator('#usage').innerText()).toMatch(/\d+ input · \d+ output tokens · COMPLETE/);
     await page.screenshot({ path: join(root, 'docs', 'img', shot), fullPage: true });
+
+    // Through the relay: one page request per turn, each one upstream request carrying the server's key.
+    const chats = chatRequests();
+    expect(chats.length).toBe(2); // the tool-call turn, then the answer
+    for (const chat of chats) {
+      expect(chat.method()).toBe('POST');
+      expect(chat.url()).toBe(`${site.url}/api/v2/chat`);
+    }
+    const upstream = replay.requests.slice(upstreamBefore);
+    expect(upstream.map((r) => r.headers['authorization'])).toEqual(chats.map(() => `Bearer ${serverKey}`));
+    // No key in any script the page loads (fetched again here, as anyone could).
+    const scripts = requests.filter((r) => r.resourceType() === 'script').map((r) => r.url());
+    expect(scripts.length).toBeGreaterThan(0);
+    const code = await Promise.all(scripts.map(async (url) => (await fetch(url)).text()));
+    expect(code.join('\n')).toContain('/v2/chat'); // the bundle itself, not an error page
+    for (const text of code) {
+      expect(text).not.toContain(serverKey);
+      expect(text).not.toContain(wrongKey);
+    }
   }, 30_000);
 
-  it('should stop on Stop: the connection closes and no more text appears', async () => {
-    await page.goto(`${site.url}/?api=${encodeURIComponent(replay.url)}`);
+  it('should stop on Stop: the upstream connection closes and no more text appears', async () => {
+    await page.goto(`${site.url}/`);
     const abortsBefore = replay.clientAborts();
     await page.click('#send');
     await page.waitForFunction(() => (document.getElementById('answer')?.innerText ?? '').length > 10);
+    expect(replay.activeResponses()).toBe(1); // the answer streaming, through the relay
     await page.click('#stop');
-    await replay.waitForClientAborts(abortsBefore + 1); // the server saw the connection close
+    // The page's abort reached the upstream: the replay server saw the relay's connection close.
+    await replay.waitForClientAborts(abortsBefore + 1);
+    expect(replay.activeResponses()).toBe(0);
     const atStop = await answerText(page);
     await page.waitForTimeout(600); // several events' worth of time
     expect(await answerText(page)).toBe(atStop);
@@ -143,11 +209,22 @@ describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
   }, 30_000);
 
   it('should show an error banner for a 401', async () => {
-    await page.goto(`${site.url}/?api=${encodeURIComponent(strict.url)}`);
+    const upstreamBefore = replay.requests.length;
+    await page.goto(`${strict.url}/`);
     await page.click('#send');
     const banner = page.locator('#error');
     await banner.waitFor({ state: 'visible' });
     expect(await banner.innerText()).toContain('Cohere API request failed with status 401: invalid api token');
     expect(await page.locator('#status').innerText()).toBe('error');
+    // The relay sent its (wrong) key upstream; the page sent none and got none back.
+    expect(replay.requests.slice(upstreamBefore).map((r) => r.headers['authorization'])).toEqual([`Bearer ${wrongKey}`]);
+    const [chat] = chatRequests();
+    expect(chatRequests()).toHaveLength(1);
+    // What the page got back (the same request again, read here): the 401, without the relay's key.
+    const again = await fetch(chat!.url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat!.postData() ?? '' });
+    expect(again.status).toBe(401);
+    const body = await again.text();
+    expect(body).toContain('invalid api token');
+    expect(body).not.toContain(wrongKey);
   }, 30_000);
 });

@@ -1,6 +1,7 @@
 // Prepares the end-to-end run: packs cohere-rx as npm would publish it, installs
-// that tarball into both examples (as a user would), and builds them: the page
-// with esbuild, the Angular app with the Angular CLI. Installs Debian's
+// that tarball into both examples and their relay (examples/relay, the Node
+// server they talk to) as a user would, and builds the apps: the page with
+// esbuild, the Angular app with the Angular CLI. Installs Debian's
 // chromium first when /usr/bin/chromium is missing (as root, as CI runs).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -36,7 +37,7 @@ run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', pack],
 const tarball = readdirSync(pack).find((f) => f.endsWith('.tgz'));
 renameSync(join(pack, tarball), join(pack, 'cohere-rx.tgz'));
 
-for (const example of ['browser', 'angular']) {
+for (const example of ['relay', 'browser', 'angular']) {
   const dir = join(root, 'examples', example);
   rmSync(join(dir, 'node_modules', 'cohere-rx'), { recursive: true, force: true }); // always the fresh tarball
   rmSync(join(dir, '.angular'), { recursive: true, force: true });

@@ -28,8 +28,12 @@ import {
   type Observable,
 } from 'rxjs';
 
-/** Where the app's backend proxies Cohere's `/v2/chat` (it adds the API key). */
-export const CHAT_API_URL = new InjectionToken<string>('CHAT_API_URL', { factory: () => '/api/cohere' });
+/**
+ * Where the app's backend relays Cohere's `/v2/chat` (it adds the API key):
+ * `/api`, so the requests go to `/api/v2/chat` on the app's own origin (the
+ * dev server proxies `/api` to examples/relay/server.mjs).
+ */
+export const CHAT_API_URL = new InjectionToken<string>('CHAT_API_URL', { factory: () => '/api' });
 
 /** A tool call's card: its arguments as far as they have arrived, then its result. */
 export interface ToolCard {

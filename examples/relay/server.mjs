@@ -1,0 +1,64 @@
+// The examples' backend: a small Node server between the page and Cohere. The
+// page posts its chat request to /api/v2/chat (chatStream$ / runTools$ with
+// `{ baseUrl: '/api', apiKey: '' }`); the relay sends it upstream with the
+// server's key and streams the answer back. The key never reaches the page.
+//
+//   node server.mjs [--static DIR]
+//
+// Upstream:
+//   CO_API_KEY set               → Cohere, with that key
+//   else REPLAY_URL (+ REPLAY_KEY) → that replay server (the end-to-end tests)
+//   else                         → a replay server started here (no key, no network)
+// PORT (default 3000; 0 picks a free one). --static DIR also serves a built
+// page from DIR (the browser example, or the Angular app's dist/chat/browser).
+import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import { createChatHandler, toNodeHandler } from 'cohere-rx/server';
+import { startReplayServer } from 'cohere-rx/testing';
+
+/** Where the relay sends requests, and with which key. */
+async function upstream() {
+  if (process.env.CO_API_KEY) return { apiKey: process.env.CO_API_KEY, baseUrl: undefined, name: 'Cohere' };
+  if (process.env.REPLAY_URL)
+    return { apiKey: process.env.REPLAY_KEY ?? '', baseUrl: process.env.REPLAY_URL, name: process.env.REPLAY_URL };
+  const apiKey = 'replay-test-key';
+  const replay = await startReplayServer({ apiKey, delayMs: 30, jitterMs: 15 });
+  return { apiKey, baseUrl: replay.url, name: `a replay server at ${replay.url}` };
+}
+
+const target = await upstream();
+// Authenticate and rate-limit your users here, in `prepare` (see docs/server.md).
+const relay = toNodeHandler(createChatHandler({ apiKey: target.apiKey, baseUrl: target.baseUrl }));
+
+const at = process.argv.indexOf('--static');
+const site = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : undefined;
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.ico': 'image/x-icon',
+};
+
+/** A file of the built page; any other path gets index.html (a single-page app). */
+async function serveStatic(path, res) {
+  let file = join(site, decodeURIComponent(path));
+  if (!file.startsWith(site + sep) || !(await stat(file).catch(() => undefined))?.isFile()) file = join(site, 'index.html');
+  const body = await readFile(file);
+  res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
+}
+
+const server = createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/api/v2/chat') return relay(req, res);
+  if (site && !path.startsWith('/api/')) {
+    serveStatic(path, res).catch(() => res.writeHead(404).end());
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'not found' }));
+});
+server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
+  const { address, port } = server.address();
+  console.log(`relay listening on http://${address}:${port} (upstream: ${target.name})`);
+});
