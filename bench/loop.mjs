@@ -38,7 +38,9 @@ async function main() {
   const request = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Weather in Paris and Tokyo?' }] };
   const execute = ({ city }) => ({ city, tempC: 20 });
   const tools = { get_weather: { description: 'Current weather', parameters: { type: 'object' }, execute } };
-  const toolList = [{ type: 'function', function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object' } } }];
+  const toolList = [
+    { type: 'function', function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object' } } },
+  ];
 
   /** runTools$: the whole loop. */
   const loop = (options) => lastValueFrom(runTools$(request, { ...options, tools }).pipe(count()));
@@ -54,17 +56,23 @@ async function main() {
       content: [{ type: 'document', document: { data: execute(parseToolCallArguments(call)) } }],
     }));
     const assistant = { role: 'assistant', tool_plan: response.message.tool_plan, tool_calls: calls };
-    return lastValueFrom(chatStream$({ ...first, messages: [...first.messages, assistant, ...results] }, options).pipe(accumulateMessage(), last()));
+    return lastValueFrom(
+      chatStream$({ ...first, messages: [...first.messages, assistant, ...results] }, options).pipe(accumulateMessage(), last()),
+    );
   };
 
   /** The floor: the two turns' requests prepared in advance, each stream only counted. */
-  const second = { ...request, tools: toolList, messages: [...request.messages, { role: 'assistant', tool_calls: [] }, { role: 'tool', tool_call_id: 'x', content: 'x' }] };
+  const second = {
+    ...request,
+    tools: toolList,
+    messages: [...request.messages, { role: 'assistant', tool_calls: [] }, { role: 'tool', tool_call_id: 'x', content: 'x' }],
+  };
   const bare = async (options) => {
     await lastValueFrom(chatStream$({ ...request, tools: toolList }, options).pipe(count()));
     return lastValueFrom(chatStream$(second, options).pipe(count()));
   };
 
-  const cases = { 'runTools$': loop, 'by hand': byHand, 'bare chatStream$ x2': bare };
+  const cases = { runTools$: loop, 'by hand': byHand, 'bare chatStream$ x2': bare };
 
   // In memory: a fetch that answers from the script, as the replay server would.
   const pick = pickByStep(script);
@@ -94,7 +102,9 @@ async function main() {
       console.log(`\n${where}: median of ${ROUNDS} two-step conversations (2 tool calls, a 200-token answer)`);
       for (const [name, ms] of Object.entries(med)) console.log(`  ${name.padEnd(20)} ${ms.toFixed(3)} ms`);
       const perStep = (med['runTools$'] - med['by hand']) / 2;
-      console.log(`  loop overhead per step vs by hand:   ${(perStep * 1000).toFixed(0)} µs (${((perStep * 2 * 100) / med['by hand']).toFixed(1)} % of the conversation)`);
+      console.log(
+        `  loop overhead per step vs by hand:   ${(perStep * 1000).toFixed(0)} µs (${((perStep * 2 * 100) / med['by hand']).toFixed(1)} % of the conversation)`,
+      );
       console.log(`  loop overhead per step vs the floor: ${(((med['runTools$'] - med['bare chatStream$ x2']) / 2) * 1000).toFixed(0)} µs`);
     }
   } finally {

@@ -78,7 +78,9 @@ async function main() {
   };
   const d = median(samples.direct);
   const r = median(samples.relayed);
-  console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}; ${events} events per answer, ${ROUNDS} rounds (median)`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}; ${events} events per answer, ${ROUNDS} rounds (median)`,
+  );
   console.log(`direct  (browser → upstream):          ${d.toFixed(1)} ms per answer, ${((d * 1000) / events).toFixed(2)} µs per event`);
   console.log(`relayed (browser → relay → upstream):  ${r.toFixed(1)} ms per answer, ${((r * 1000) / events).toFixed(2)} µs per event`);
   console.log(`relay overhead: ${(((r - d) * 1000) / events).toFixed(2)} µs per event (${(r / d).toFixed(2)}× the direct time)`);

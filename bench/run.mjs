@@ -160,7 +160,9 @@ for (const [label, chunks] of [
     oursOverParser: t.ratio('ours', 'parserFloor'),
     sdkOverOurs: t.ratio('sdk', 'ours'),
   };
-  log(`${label}: floor ${fmt(us(t.floor))} µs/event, eventsource-parser + JSON.parse ${fmt(us(t.parserFloor))}, cohere-rx ${fmt(us(t.ours))}, cohere-ai SDK ${fmt(us(t.sdk))}`);
+  log(
+    `${label}: floor ${fmt(us(t.floor))} µs/event, eventsource-parser + JSON.parse ${fmt(us(t.parserFloor))}, cohere-rx ${fmt(us(t.ours))}, cohere-ai SDK ${fmt(us(t.sdk))}`,
+  );
 }
 results.throughput = throughput;
 
@@ -300,14 +302,20 @@ log(`CPU per event (client process): cohere-rx ${fmt(e2eOurs)} µs, cohere-ai SD
 // ---- the table and the targets ----------------------------------------------
 
 log('\n## Results\n');
-log('| case | floor µs/event | eventsource-parser + JSON.parse µs/event | cohere-rx µs/event | SDK µs/event | ours/floor | ours/eventsource-parser | sdk/ours |');
+log(
+  '| case | floor µs/event | eventsource-parser + JSON.parse µs/event | cohere-rx µs/event | SDK µs/event | ours/floor | ours/eventsource-parser | sdk/ours |',
+);
 log('|---|---|---|---|---|---|---|---|');
 for (const [label, r] of Object.entries(throughput)) {
-  log(`| ${label} | ${fmt(r.floor)} | ${fmt(r.parserFloor)} | ${fmt(r.ours)} | ${fmt(r.sdk)} | ${fmt(r.oursOverFloor, 2)} | ${fmt(r.oursOverParser, 2)} | ${fmt(r.sdkOverOurs, 2)} |`);
+  log(
+    `| ${label} | ${fmt(r.floor)} | ${fmt(r.parserFloor)} | ${fmt(r.ours)} | ${fmt(r.sdk)} | ${fmt(r.oursOverFloor, 2)} | ${fmt(r.oursOverParser, 2)} | ${fmt(r.sdkOverOurs, 2)} |`,
+  );
 }
 log(`| loopback, ${STREAMS} concurrent streams (CPU) | — | — | ${fmt(e2eOurs)} | ${fmt(e2eSdk)} | — | — | ${fmt(e2eSdk / e2eOurs, 2)} |`);
 log('');
-log(`| accumulateMessage | µs/event |\n|---|---|\n| 2 500 events | ${fmt(sc.smallUs)} |\n| 100 000 events | ${fmt(sc.largeUs)} |\n| textOnly, 100 000 events | ${fmt(sc.textUs)} |`);
+log(
+  `| accumulateMessage | µs/event |\n|---|---|\n| 2 500 events | ${fmt(sc.smallUs)} |\n| 100 000 events | ${fmt(sc.largeUs)} |\n| textOnly, 100 000 events | ${fmt(sc.textUs)} |`,
+);
 log('');
 for (const [label, r] of Object.entries(throughput)) {
   target(`ours/floor, ${label}`, r.oursOverFloor, '<=', 1.1);
@@ -326,7 +334,9 @@ results.machine = {
   os: `${os.type()} ${os.release()} ${os.arch()}`,
   node: process.version,
 };
-log(`\nmachine: ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.os}; node ${results.machine.node}${QUICK ? '; BENCH_QUICK=1 (fewer rounds)' : ''}`);
+log(
+  `\nmachine: ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.os}; node ${results.machine.node}${QUICK ? '; BENCH_QUICK=1 (fewer rounds)' : ''}`,
+);
 
 mkdirSync(join(here, '..', '.bench-out'), { recursive: true });
 writeFileSync(join(here, '..', '.bench-out', 'latest.json'), JSON.stringify(results, null, 2));

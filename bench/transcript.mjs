@@ -3,8 +3,29 @@
 // mix ASCII, accented, CJK and emoji text.
 
 const TOKENS = [
-  ' the', ' stream', ' of', ' tokens', ' flows', ',', ' and', ' café', ' naïve', ' résumé', ' Zürich',
-  ' 日本語', ' 中文', '字', ' 한국어', ' 🦀', ' 🚀', '🌊', ' data', ' subscriber', '.', ' observable', ' émigré',
+  ' the',
+  ' stream',
+  ' of',
+  ' tokens',
+  ' flows',
+  ',',
+  ' and',
+  ' café',
+  ' naïve',
+  ' résumé',
+  ' Zürich',
+  ' 日本語',
+  ' 中文',
+  '字',
+  ' 한국어',
+  ' 🦀',
+  ' 🚀',
+  '🌊',
+  ' data',
+  ' subscriber',
+  '.',
+  ' observable',
+  ' émigré',
 ];
 
 /** The i-th token of the synthetic answer (deterministic). */
@@ -14,13 +35,23 @@ const encoder = new TextEncoder();
 const frame = (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
 export const headFrames = () => [
-  frame({ id: 'bench-0000', type: 'message-start', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } }),
+  frame({
+    id: 'bench-0000',
+    type: 'message-start',
+    delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } },
+  }),
   frame({ type: 'content-start', index: 0, delta: { message: { content: { type: 'text', text: '' } } } }),
 ];
 export const deltaFrame = (i) => frame({ type: 'content-delta', index: 0, delta: { message: { content: { text: token(i) } } } });
 export const tailFrames = (n) => [
   frame({ type: 'content-end', index: 0 }),
-  frame({ type: 'message-end', delta: { finish_reason: 'COMPLETE', usage: { billed_units: { input_tokens: 12, output_tokens: n }, tokens: { input_tokens: 80, output_tokens: n } } } }),
+  frame({
+    type: 'message-end',
+    delta: {
+      finish_reason: 'COMPLETE',
+      usage: { billed_units: { input_tokens: 12, output_tokens: n }, tokens: { input_tokens: 80, output_tokens: n } },
+    },
+  }),
   'data: [DONE]\n\n',
 ];
 

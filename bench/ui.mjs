@@ -42,7 +42,14 @@ const prose = (chars) => {
 /** Tool arguments as models write them: a few fields, one long text (an email, a document). */
 function textHeavy(chars) {
   return JSON.stringify(
-    { to: ['ana@example.com', 'bo@example.com'], subject: 'Quarterly report', priority: 2, draft: false, body: prose(chars), meta: { lang: 'en', tags: ['q3', 'report'] } },
+    {
+      to: ['ana@example.com', 'bo@example.com'],
+      subject: 'Quarterly report',
+      priority: 2,
+      draft: false,
+      body: prose(chars),
+      meta: { lang: 'en', tags: ['q3', 'report'] },
+    },
     null,
     2,
   );
@@ -77,10 +84,12 @@ function pieces(text) {
 function ours(parts) {
   let last;
   let count = 0;
-  from(parts).pipe(partialJson()).subscribe((v) => {
-    last = v;
-    count++;
-  });
+  from(parts)
+    .pipe(partialJson())
+    .subscribe((v) => {
+      last = v;
+      count++;
+    });
   return { last, count };
 }
 
@@ -213,7 +222,11 @@ log(`# cohere-rx UI operators bench (node ${process.version}, medians of ${ROUND
 const contenders = { partialJson: ours, reparse };
 if (streamparser) contenders.streamparser = theirs;
 else log('(@streamparser/json not installed: `npm i --no-save @streamparser/json@0.0.26` to compare)\n');
-const labels = { partialJson: 'cohere-rx partialJson()', reparse: 're-parse from the start', streamparser: '@streamparser/json (events only)' };
+const labels = {
+  partialJson: 'cohere-rx partialJson()',
+  reparse: 're-parse from the start',
+  streamparser: '@streamparser/json (events only)',
+};
 
 for (const [title, shape] of [
   ['text-heavy tool arguments (one long string field)', textHeavy],
@@ -232,8 +245,13 @@ for (const [title, shape] of [
 function toolTurn(chars) {
   const events = [{ type: 'message-start', id: 'bench', delta: { message: { role: 'assistant' } } }];
   for (let call = 0; call < 2; call++) {
-    events.push({ type: 'tool-call-start', index: call, delta: { message: { tool_calls: { id: `call_${call}`, type: 'function', function: { name: 'send_email', arguments: '' } } } } });
-    for (const part of pieces(textHeavy(chars))) events.push({ type: 'tool-call-delta', index: call, delta: { message: { tool_calls: { function: { arguments: part } } } } });
+    events.push({
+      type: 'tool-call-start',
+      index: call,
+      delta: { message: { tool_calls: { id: `call_${call}`, type: 'function', function: { name: 'send_email', arguments: '' } } } },
+    });
+    for (const part of pieces(textHeavy(chars)))
+      events.push({ type: 'tool-call-delta', index: call, delta: { message: { tool_calls: { function: { arguments: part } } } } });
     events.push({ type: 'tool-call-end', index: call });
   }
   events.push({ type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } });
@@ -285,7 +303,11 @@ if (esbuild) {
     ['+ smoothText', use(['chatStream$', 'textOnly', 'smoothText'])],
     ['+ all three', use(['chatStream$', 'textOnly', 'partialJson', 'partialToolCalls', 'smoothText'])],
   ];
-  if (streamparser) entries.push(['@streamparser/json JSONParser alone (no rxjs)', `import { JSONParser } from '@streamparser/json'; console.log(JSONParser);`]);
+  if (streamparser)
+    entries.push([
+      '@streamparser/json JSONParser alone (no rxjs)',
+      `import { JSONParser } from '@streamparser/json'; console.log(JSONParser);`,
+    ]);
   log(`## Bundle sizes (esbuild ${esbuild.version}, browser, minified, rxjs bundled; ${lib})`);
   log('| entry | min bytes | gzip bytes |');
   log('|---|---|---|');

@@ -25,12 +25,8 @@ import type { ChatStreamEventOf, ChatStreamEventType } from './types/events';
  * @param types One or more event types.
  * @returns Whether `event.type` is one of `types`.
  */
-export function isEventType<T extends ChatStreamEventType>(
-  event: unknown,
-  ...types: T[]
-): event is ChatStreamEventOf<T> {
+export function isEventType<T extends ChatStreamEventType>(event: unknown, ...types: T[]): event is ChatStreamEventOf<T> {
   if (event === null || typeof event !== 'object') return false;
   const type = (event as { type?: unknown }).type;
   return types.includes(type as T);
 }
-

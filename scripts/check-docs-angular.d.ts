@@ -33,4 +33,3 @@ declare module '@angular/core/rxjs-interop' {
   export function toSignal<T, U>(source: Observable<T>, options: { initialValue: U }): Signal<T | U>;
   export function takeUntilDestroyed<T>(): import('rxjs').MonoTypeOperatorFunction<T>;
 }
-

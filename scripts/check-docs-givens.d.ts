@@ -30,7 +30,12 @@ declare global {
 
   // Just enough of Angular for the component snippets (the real thing is
   // built and tested in examples/angular/).
-  function Component(meta: { selector: string; changeDetection?: unknown; imports?: unknown[]; template: string }): <T>(target: T, context: ClassDecoratorContext) => void;
+  function Component(meta: {
+    selector: string;
+    changeDetection?: unknown;
+    imports?: unknown[];
+    template: string;
+  }): <T>(target: T, context: ClassDecoratorContext) => void;
   const ChangeDetectionStrategy: { readonly OnPush: 0; readonly Default: 1 };
   const AsyncPipe: unknown;
   const JsonPipe: unknown;

@@ -28,7 +28,12 @@ const outDir = join(root, '.check-docs');
 
 const docs = process.argv.slice(2).length
   ? process.argv.slice(2).map((f) => resolve(f))
-  : [join(root, 'README.md'), ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(root, 'docs', f))];
+  : [
+      join(root, 'README.md'),
+      ...readdirSync(join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join(root, 'docs', f)),
+    ];
 
 /** Every name an entry point exports, read from its barrel (so new exports are available at once). */
 function exportedNames(barrel) {
@@ -37,7 +42,11 @@ function exportedNames(barrel) {
   const names = new Set();
   for (const m of text.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)) {
     for (const part of m[1].split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop();
       if (name) names.add(name);
     }
   }
@@ -116,7 +125,9 @@ const options = {
 const ambient = ['check-docs-givens.d.ts', 'check-docs-angular.d.ts'].map((f) => join(root, 'scripts', f));
 ambient.push(join(root, 'lib', 'testing', 'sse.d.ts'));
 const program = ts.createProgram([...origins.keys(), ...ambient], options);
-const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => !d.file || origins.has(resolve(d.file.fileName)) || !d.file.fileName.includes('node_modules'));
+const diagnostics = ts
+  .getPreEmitDiagnostics(program)
+  .filter((d) => !d.file || origins.has(resolve(d.file.fileName)) || !d.file.fileName.includes('node_modules'));
 
 for (const d of diagnostics) {
   const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');

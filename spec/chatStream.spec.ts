@@ -38,10 +38,12 @@ afterEach(async () => {
 });
 
 const opts = (s: Loopback, extra: object = {}) => ({ apiKey: KEY, baseUrl: s.url, ...extra });
-const sendAll = (body: string | Buffer, headers: Record<string, string> = sseHeaders): Handler => (_req, res) => {
-  res.writeHead(200, headers);
-  res.end(body);
-};
+const sendAll =
+  (body: string | Buffer, headers: Record<string, string> = sseHeaders): Handler =>
+  (_req, res) => {
+    res.writeHead(200, headers);
+    res.end(body);
+  };
 
 describe('chatStream$', () => {
   describe('the request', () => {
@@ -72,7 +74,7 @@ describe('chatStream$', () => {
       expect(sent.headers['content-type']).toBe('application/json');
     });
 
-    it('should send clientName as X-Client-Name, and the caller\'s extra headers', async () => {
+    it("should send clientName as X-Client-Name, and the caller's extra headers", async () => {
       const { sent } = await sendOne();
       expect(sent.headers['x-client-name']).toBe('my-app');
       expect(sent.headers['x-extra']).toBe('yes');

@@ -26,7 +26,10 @@ function runCli(
 ): Promise<Run> {
   return new Promise((done) => {
     const { CO_API_KEY: _ignored, ...base } = process.env;
-    const child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...base, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, [...command.slice(1), ...args], {
+      env: { ...base, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -61,22 +64,34 @@ describe('the cohere-rx CLI', () => {
     expect(run.stdout).toBe(`${transcript('text').text}\n`);
     const sent = server.requests[0]!;
     expect(sent.headers['x-client-name']).toBe('cohere-rx-cli');
-    expect(sent.body).toMatchObject({ model: 'command-a-03-2025', stream: true, messages: [{ role: 'user', content: 'Write a haiku about streams' }] });
+    expect(sent.body).toMatchObject({
+      model: 'command-a-03-2025',
+      stream: true,
+      messages: [{ role: 'user', content: 'Write a haiku about streams' }],
+    });
   });
 
   it('should send the model and the system message it is given', async () => {
-    const run = await runCli(['chat', '-m', 'command-r7b', '--system', 'Be brief.', 'hi', '--base-url', server.url], { CO_API_KEY: SECRET });
+    const run = await runCli(['chat', '-m', 'command-r7b', '--system', 'Be brief.', 'hi', '--base-url', server.url], {
+      CO_API_KEY: SECRET,
+    });
     expect(run.code).toBe(0);
     expect(server.requests[0]!.body).toMatchObject({
       model: 'command-r7b',
-      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hi' },
+      ],
     });
   });
 
   it('should print one JSON event per line with --json', async () => {
     const run = await runCli(['chat', 'hi', '--json', '--base-url', server.url], { CO_API_KEY: SECRET });
     expect(run.code).toBe(0);
-    const lines = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual(transcript('text').events);
   });
 

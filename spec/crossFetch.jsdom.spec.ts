@@ -52,7 +52,10 @@ describe('in a runtime without fetch (jest jsdom)', () => {
     });
     try {
       const text = await lastValueFrom(
-        chatStream$(request, { baseUrl: loopback.url, apiKey: 'k' }).pipe(textOnly(), scan((all, t) => all + t, '')),
+        chatStream$(request, { baseUrl: loopback.url, apiKey: 'k' }).pipe(
+          textOnly(),
+          scan((all, t) => all + t, ''),
+        ),
       );
       expect(text).toBe('Bonjour, café 日本語 🦀!');
     } finally {

@@ -4,9 +4,10 @@ import type { CohereErrorName } from '../lib';
 // Every error class the package exports has a literal `name` in the exported
 // CohereErrorName union, and isCohereError() recognises it, also across
 // realms (a plain object with that name and a message).
-const classes = Object.entries(api).filter(
-  ([key, value]) => typeof value === 'function' && /^Cohere\w*Error$/.test(key),
-) as [string, new (...args: never[]) => Error][];
+const classes = Object.entries(api).filter(([key, value]) => typeof value === 'function' && /^Cohere\w*Error$/.test(key)) as [
+  string,
+  new (...args: never[]) => Error,
+][];
 
 describe('error names', () => {
   it('should export the error classes', () => {

@@ -9,7 +9,12 @@ const root = resolve(__dirname, '..');
 const eslint = join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
 
 function lintAs(path: string, code: string): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [eslint, '--stdin', '--stdin-filename', path], { cwd: root, input: code, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, [eslint, '--stdin', '--stdin-filename', path], {
+    cwd: root,
+    input: code,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 

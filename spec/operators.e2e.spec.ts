@@ -38,22 +38,28 @@ function everything(request: ChatRequest) {
 const tools = [
   {
     type: 'function' as const,
-    function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } },
+    function: {
+      name: 'get_weather',
+      description: 'Current weather',
+      parameters: { type: 'object', properties: { location: { type: 'string' } } },
+    },
   },
 ];
 
 describe('operators end to end', () => {
   it('should agree on a tool-use turn and on the answer after the tool results', async () => {
-    const question: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Weather in Paris and Tokyo?' }], tools };
+    const question: ChatRequest = {
+      model: 'command-a-03-2025',
+      messages: [{ role: 'user', content: 'Weather in Paris and Tokyo?' }],
+      tools,
+    };
     const turn1 = await lastValueFrom(everything(question));
     expect(server.requests[server.requests.length - 1]!.transcript).toBe('tool-calls');
     const { events, plan, calls, final, usage: used, text } = turn1;
     expect(events[0]!.type).toBe('message-start');
     expect(text).toEqual([]);
     expect(plan.join('')).toBe(final.message.tool_plan);
-    expect(plan.join('')).toBe(
-      events.flatMap((e) => (e.type === 'tool-plan-delta' ? [e.delta?.message?.tool_plan ?? ''] : [])).join(''),
-    );
+    expect(plan.join('')).toBe(events.flatMap((e) => (e.type === 'tool-plan-delta' ? [e.delta?.message?.tool_plan ?? ''] : [])).join(''));
     expect(calls).toHaveLength(2);
     expect(calls).toEqual(final.message.tool_calls);
     expect(calls.map((c) => c.function.name)).toEqual(['get_weather', 'get_weather']);
@@ -93,7 +99,10 @@ describe('operators end to end', () => {
     const request: ChatRequest = {
       model: 'command-a-03-2025',
       messages: [{ role: 'user', content: 'Where do emperor penguins live, and how tall are they?' }],
-      documents: [{ id: 'doc-0', data: { title: 'Emperor penguin' } }, { id: 'doc-1', data: { title: 'Antarctic habitats' } }],
+      documents: [
+        { id: 'doc-0', data: { title: 'Emperor penguin' } },
+        { id: 'doc-1', data: { title: 'Antarctic habitats' } },
+      ],
     };
     const { events, text, citations, final, calls, plan } = await lastValueFrom(everything(request));
     const answer = text.join('');

@@ -70,15 +70,33 @@ describe('the packed package', () => {
   // at run time only, so browser bundles never include it.
   it('should fall back to cross-fetch without a global fetch, from ESM and from CommonJS', async () => {
     const noFetch = 'delete globalThis.fetch;\n';
-    expect(await run('esm-nofetch.mjs', script(`import * as cohere from 'cohere-rx'; import * as rxjs from 'rxjs'; ${noFetch}`))).toEqual(expected);
-    expect(await run('cjs-nofetch.cjs', script(`const cohere = require('cohere-rx'); const rxjs = require('rxjs'); ${noFetch}`))).toEqual(expected);
+    expect(await run('esm-nofetch.mjs', script(`import * as cohere from 'cohere-rx'; import * as rxjs from 'rxjs'; ${noFetch}`))).toEqual(
+      expected,
+    );
+    expect(await run('cjs-nofetch.cjs', script(`const cohere = require('cohere-rx'); const rxjs = require('rxjs'); ${noFetch}`))).toEqual(
+      expected,
+    );
     expect(server.userAgents.filter((ua) => /node-fetch/.test(ua))).toHaveLength(2);
   });
 
   it('should ship only dist and package metadata', () => {
-    const listing = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const listing = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f))).toBe(true);
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'LICENSE', 'CHANGELOG.md', 'README.md']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.mjs',
+        'dist/index.d.ts',
+        'dist/index.d.mts',
+        'LICENSE',
+        'CHANGELOG.md',
+        'README.md',
+      ]),
+    );
   });
 });

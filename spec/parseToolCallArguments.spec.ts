@@ -64,9 +64,12 @@ describe('argumentsOrEmptyObject', () => {
 
   it('should return any other text unchanged, valid JSON or not', () => {
     fc.assert(
-      fc.property(fc.string().filter((s) => s.trim() !== ''), (text) => {
-        expect(argumentsOrEmptyObject(text)).toBe(text);
-      }),
+      fc.property(
+        fc.string().filter((s) => s.trim() !== ''),
+        (text) => {
+          expect(argumentsOrEmptyObject(text)).toBe(text);
+        },
+      ),
     );
   });
 });
@@ -111,7 +114,10 @@ describe('parseToolCallArguments', () => {
     ['null', 'null'],
   ])('should reject JSON that is %s as not-an-object, naming the call', (_label, text) => {
     const c = call(text);
-    const e = narrow(thrown(() => parseToolCallArguments(c)), isCohereToolArgumentsError);
+    const e = narrow(
+      thrown(() => parseToolCallArguments(c)),
+      isCohereToolArgumentsError,
+    );
     expect(e).toBeInstanceOf(CohereToolArgumentsError);
     expect(e.reason).toBe('not-an-object');
     expect(e.toolCall).toBe(c);
@@ -119,7 +125,10 @@ describe('parseToolCallArguments', () => {
   });
 
   it('should reject invalid JSON with the parser error as cause', () => {
-    const e = narrow(thrown(() => parseToolCallArguments(call('{"city":'))), isCohereToolArgumentsError);
+    const e = narrow(
+      thrown(() => parseToolCallArguments(call('{"city":'))),
+      isCohereToolArgumentsError,
+    );
     expect(e.reason).toBe('invalid-json');
     expect(e.cause).toBeInstanceOf(SyntaxError);
     expect(e.toolCall?.function.name).toBe('get_weather');
@@ -145,16 +154,23 @@ describe('parseToolCallArguments', () => {
 
     it('should, for any value at all, return a plain object or throw CohereToolArgumentsError', () => {
       fc.assert(
-        fc.property(fc.oneof(fc.anything(everything), fc.string().map((s) => call(s)), fc.json().map((s) => call(s))), (value) => {
-          let result: unknown;
-          try {
-            result = parseToolCallArguments(value as ToolCall);
-          } catch (e) {
-            expect(e).toBeInstanceOf(CohereToolArgumentsError);
-            return;
-          }
-          expect(typeof result === 'object' && result !== null && !Array.isArray(result)).toBe(true);
-        }),
+        fc.property(
+          fc.oneof(
+            fc.anything(everything),
+            fc.string().map((s) => call(s)),
+            fc.json().map((s) => call(s)),
+          ),
+          (value) => {
+            let result: unknown;
+            try {
+              result = parseToolCallArguments(value as ToolCall);
+            } catch (e) {
+              expect(e).toBeInstanceOf(CohereToolArgumentsError);
+              return;
+            }
+            expect(typeof result === 'object' && result !== null && !Array.isArray(result)).toBe(true);
+          },
+        ),
         { numRuns: 1000 },
       );
     });
@@ -165,7 +181,13 @@ describe('parseToolCallArguments', () => {
           const text = JSON.stringify(value);
           const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
           if (isObject) expect(parseToolCallArguments(call(text))).toEqual(JSON.parse(text));
-          else expect(narrow(thrown(() => parseToolCallArguments(call(text))), isCohereToolArgumentsError).reason).toBe('not-an-object');
+          else
+            expect(
+              narrow(
+                thrown(() => parseToolCallArguments(call(text))),
+                isCohereToolArgumentsError,
+              ).reason,
+            ).toBe('not-an-object');
         }),
       );
     });

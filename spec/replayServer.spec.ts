@@ -42,7 +42,12 @@ describe('startReplayServer', () => {
     const tools = [{ type: 'function' as const, function: { name: 'get_weather' } }];
     it.each<[string, ChatStreamOptions, ChatRequest, string]>([
       ['tools and no tool result yet', {}, { ...request, tools }, 'tool-calls'],
-      ['a tool result', {}, { ...request, tools, messages: [...request.messages, { role: 'tool', tool_call_id: 'x', content: '{}' }] }, 'tool-answer'],
+      [
+        'a tool result',
+        {},
+        { ...request, tools, messages: [...request.messages, { role: 'tool', tool_call_id: 'x', content: '{}' }] },
+        'tool-answer',
+      ],
       ['documents', {}, { ...request, documents: ['penguins live in Antarctica'] }, 'rag'],
       ['thinking enabled', {}, { ...request, thinking: { type: 'enabled' } }, 'thinking'],
       ['X-Replay-Transcript', { headers: { 'x-replay-transcript': 'rag' } }, request, 'rag'],
@@ -185,7 +190,11 @@ describe('startReplayServer', () => {
   it('should answer CORS preflights', async () => {
     const preflight = await fetch(`${server.url}/v2/chat`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://127.0.0.1:9', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'http://127.0.0.1:9',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');

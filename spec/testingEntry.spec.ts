@@ -10,7 +10,8 @@ describe('the cohere-rx/testing entry point in a browser bundle', () => {
   it('should bundle for the browser and run its event builders without Node', async () => {
     const result = await build({
       stdin: {
-        contents: "import { answerEvents, textDelta } from './dist/testing.mjs'; globalThis.out = { events: answerEvents('Hi there!'), one: textDelta('x') };",
+        contents:
+          "import { answerEvents, textDelta } from './dist/testing.mjs'; globalThis.out = { events: answerEvents('Hi there!'), one: textDelta('x') };",
         resolveDir: resolve(__dirname, '..'),
       },
       bundle: true,

@@ -85,11 +85,15 @@ describe('ChatService (marbles)', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const events = { s: messageStart(), c: contentStart(), a: textDelta('Hi') };
       const service = new ChatService(() => cold('s-c-a-#', events, new Error('connection lost')));
-      expectObservable(service.ask('hello')).toBe('0-1-2-#', {
-        0: { text: '', done: false, tools: [] },
-        1: { text: '', done: false, tools: [] },
-        2: { text: 'Hi', done: false, tools: [] },
-      }, new Error('connection lost'));
+      expectObservable(service.ask('hello')).toBe(
+        '0-1-2-#',
+        {
+          0: { text: '', done: false, tools: [] },
+          1: { text: '', done: false, tools: [] },
+          2: { text: 'Hi', done: false, tools: [] },
+        },
+        new Error('connection lost'),
+      );
     });
   });
 });

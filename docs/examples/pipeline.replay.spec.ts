@@ -5,7 +5,12 @@ import { lastValueFrom, scan, take, toArray } from 'rxjs';
 // The code under test: a Node pipeline that collects an answer.
 async function answer(question: string, baseUrl: string): Promise<string> {
   const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: question }] };
-  return lastValueFrom(chatStream$(request, { baseUrl, apiKey: 'test' }).pipe(textOnly(), scan((all, t) => all + t, '')));
+  return lastValueFrom(
+    chatStream$(request, { baseUrl, apiKey: 'test' }).pipe(
+      textOnly(),
+      scan((all, t) => all + t, ''),
+    ),
+  );
 }
 
 describe('answer() against the replay server', () => {
@@ -43,7 +48,9 @@ describe('answer() against the replay server', () => {
     await server.close();
     server = await startReplayServer({ delayMs: 20 }); // realistic token timing
     const request: ChatRequest = { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'hi' }] };
-    const firstThree = await lastValueFrom(chatStream$(request, { baseUrl: server.url, apiKey: 'test' }).pipe(textOnly(), take(3), toArray()));
+    const firstThree = await lastValueFrom(
+      chatStream$(request, { baseUrl: server.url, apiKey: 'test' }).pipe(textOnly(), take(3), toArray()),
+    );
     expect(firstThree).toEqual(['Streams', ' of', ' tokens']);
     await server.waitForClientAborts(1); // take(3) unsubscribed: the server saw the connection close
   });

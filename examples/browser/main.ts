@@ -89,7 +89,10 @@ function reduce(view: View, update: Update): View {
     return { ...view, cards };
   }
   if ('result' in update) {
-    return { ...view, cards: view.cards.map((card) => (sameCall(card, update.result.call.id) ? { ...card, result: update.result } : card)) };
+    return {
+      ...view,
+      cards: view.cards.map((card) => (sameCall(card, update.result.call.id) ? { ...card, result: update.result } : card)),
+    };
   }
   if ('text' in update) return { ...view, text: update.text };
   const { message, finish_reason } = update.response;
@@ -124,9 +127,18 @@ function conversation$(prompt: string): Observable<View> {
     { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4 },
   ).pipe(share());
   return merge<Update[]>(
-    events$.pipe(partialToolCalls(), map((call) => ({ call }))),
-    events$.pipe(filter(isToolResultEvent), map((result) => ({ result }))),
-    events$.pipe(accumulateMessage(), map((response) => ({ response }))),
+    events$.pipe(
+      partialToolCalls(),
+      map((call) => ({ call })),
+    ),
+    events$.pipe(
+      filter(isToolResultEvent),
+      map((result) => ({ result })),
+    ),
+    events$.pipe(
+      accumulateMessage(),
+      map((response) => ({ response })),
+    ),
     smoothedText$(events$).pipe(map((text) => ({ text }))),
   ).pipe(
     scan(reduce, empty),
@@ -193,7 +205,9 @@ function renderCard({ call, result }: Card): HTMLLIElement {
 /** A tool's output on one line: an object's fields as `key: value`. */
 function outputText(output: unknown): string {
   if (output === null || typeof output !== 'object' || Array.isArray(output)) return JSON.stringify(output) ?? '';
-  return Object.entries(output).map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' · ');
+  return Object.entries(output)
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' · ');
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -208,7 +222,8 @@ function render(view: View): void {
   $('usage').hidden = !usage;
   if (usage) {
     const billed = usage.billed_units ?? {};
-    $('usage').textContent = `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${view.final!.finish_reason}`;
+    $('usage').textContent =
+      `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${view.final!.finish_reason}`;
   }
 }
 

@@ -60,7 +60,14 @@ let replay: ReplayServer;
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   // Slow enough that a tool call's arguments arrive over several frames (one
   // event per 30–45 ms: the tool-calls transcript streams `{"`, `location`,
@@ -221,7 +228,11 @@ describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
     const [chat] = chatRequests();
     expect(chatRequests()).toHaveLength(1);
     // What the page got back (the same request again, read here): the 401, without the relay's key.
-    const again = await fetch(chat!.url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat!.postData() ?? '' });
+    const again = await fetch(chat!.url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chat!.postData() ?? '',
+    });
     expect(again.status).toBe(401);
     const body = await again.text();
     expect(body).toContain('invalid api token');

@@ -25,7 +25,7 @@ if (!existsSync('/usr/bin/chromium')) {
     console.error('e2e: /usr/bin/chromium is missing. Install it with: sudo apt-get install -y chromium');
     process.exit(1);
   }
-  console.log('e2e: installing Debian\'s chromium');
+  console.log("e2e: installing Debian's chromium");
   run('apt-get', ['update', '-qq'], root);
   run('apt-get', ['install', '-y', '-qq', 'chromium'], root);
 }

@@ -43,7 +43,15 @@ Exit codes:
 
 /** Parses argv (without node and the script). Throws an Error with a usage message. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { command: 'help', prompt: '', model: DEFAULT_MODEL, system: undefined, json: false, baseUrl: undefined, replay: false };
+  const args: CliArgs = {
+    command: 'help',
+    prompt: '',
+    model: DEFAULT_MODEL,
+    system: undefined,
+    json: false,
+    baseUrl: undefined,
+    replay: false,
+  };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

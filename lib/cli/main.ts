@@ -156,11 +156,26 @@ async function demo(args: CliArgs, options: ChatStreamOptions): Promise<void> {
   ).pipe(share());
   type Piece = { plan: string } | { call: ToolCall } | { text: string } | { result: ToolResultEvent } | { end: StepEndEvent };
   const pieces$: Observable<Piece> = merge(
-    events$.pipe(toolPlan(), map((plan) => ({ plan }))),
-    events$.pipe(toolCalls(), map((call) => ({ call }))),
-    events$.pipe(textOnly(), map((text) => ({ text }))),
-    events$.pipe(filter(isToolResultEvent), map((result) => ({ result }))),
-    events$.pipe(filter(isStepEndEvent), map((end) => ({ end }))),
+    events$.pipe(
+      toolPlan(),
+      map((plan) => ({ plan })),
+    ),
+    events$.pipe(
+      toolCalls(),
+      map((call) => ({ call })),
+    ),
+    events$.pipe(
+      textOnly(),
+      map((text) => ({ text })),
+    ),
+    events$.pipe(
+      filter(isToolResultEvent),
+      map((result) => ({ result })),
+    ),
+    events$.pipe(
+      filter(isStepEndEvent),
+      map((end) => ({ end })),
+    ),
   );
   let inPlan = false;
   let inText = false;

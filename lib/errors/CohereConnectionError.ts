@@ -18,12 +18,7 @@ export class CohereConnectionError extends CohereError {
   readonly phase: 'request' | 'body';
 
   constructor(phase: 'request' | 'body', detail: string, options?: { cause?: unknown }) {
-    super(
-      phase === 'request'
-        ? `Could not reach the Cohere API: ${detail}`
-        : `The connection broke while streaming: ${detail}`,
-      options,
-    );
+    super(phase === 'request' ? `Could not reach the Cohere API: ${detail}` : `The connection broke while streaming: ${detail}`, options);
     this.phase = phase;
   }
 }

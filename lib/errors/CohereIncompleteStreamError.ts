@@ -17,9 +17,7 @@ export class CohereIncompleteStreamError extends CohereError {
   readonly eventCount: number;
 
   constructor(eventCount: number) {
-    super(
-      `The stream ended before message-end after ${eventCount} event(s): the answer is incomplete`,
-    );
+    super(`The stream ended before message-end after ${eventCount} event(s): the answer is incomplete`);
     this.eventCount = eventCount;
   }
 }

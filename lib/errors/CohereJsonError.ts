@@ -27,13 +27,10 @@ export class CohereJsonError extends CohereError {
   /** Up to 32 characters of text before the fault, then the offending character (if any). */
   readonly near: string;
 
-  constructor(
-    reason: CohereJsonError['reason'],
-    where: { offset: number; line: number; column: number },
-    near: string,
-    problem: string,
-  ) {
-    super(`${reason === 'invalid' ? 'Invalid' : 'Incomplete'} JSON at line ${where.line}, column ${where.column} (offset ${where.offset}): ${problem}, near ${JSON.stringify(near)}`);
+  constructor(reason: CohereJsonError['reason'], where: { offset: number; line: number; column: number }, near: string, problem: string) {
+    super(
+      `${reason === 'invalid' ? 'Invalid' : 'Incomplete'} JSON at line ${where.line}, column ${where.column} (offset ${where.offset}): ${problem}, near ${JSON.stringify(near)}`,
+    );
     this.reason = reason;
     this.offset = where.offset;
     this.line = where.line;

@@ -20,9 +20,7 @@ export class CohereTimeoutError extends CohereError {
 
   constructor(phase: 'headers' | 'idle', timeoutMs: number) {
     super(
-      phase === 'headers'
-        ? `No response headers from the Cohere API within ${timeoutMs} ms`
-        : `The stream was silent for ${timeoutMs} ms`,
+      phase === 'headers' ? `No response headers from the Cohere API within ${timeoutMs} ms` : `The stream was silent for ${timeoutMs} ms`,
     );
     this.phase = phase;
     this.timeoutMs = timeoutMs;

@@ -219,11 +219,20 @@ export class JsonPrefixParser {
    * `CohereJsonError` (`incomplete`) unless one whole value has arrived.
    */
   finish(): void {
-    if (this.state === NUMBER && this.stack.length === 0 && (this.num === N_ZERO || this.num === N_INT || this.num === N_FRAC || this.num === N_EXP)) {
+    if (
+      this.state === NUMBER &&
+      this.stack.length === 0 &&
+      (this.num === N_ZERO || this.num === N_INT || this.num === N_FRAC || this.num === N_EXP)
+    ) {
       this.settle(Number(this.numText));
     }
     if (this.state === DONE) return;
-    const open = this.stack.length === 0 ? 'before any value' : this.stack[this.stack.length - 1]!.array ? 'with an array open' : 'with an object open';
+    const open =
+      this.stack.length === 0
+        ? 'before any value'
+        : this.stack[this.stack.length - 1]!.array
+          ? 'with an array open'
+          : 'with an object open';
     const inside =
       this.state === STRING || this.state === ESCAPE || this.state === UNICODE
         ? 'inside a string'

@@ -33,7 +33,11 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * `undefined` when the failure must go out: it is not worth retrying, the
  * retries are used up, or the server asked for a wait over a minute.
  */
-export function retryWait(failure: { retry: boolean; retryAfterMs?: number | undefined }, retries: number, maxRetries: number): number | undefined {
+export function retryWait(
+  failure: { retry: boolean; retryAfterMs?: number | undefined },
+  retries: number,
+  maxRetries: number,
+): number | undefined {
   if (!failure.retry || retries >= maxRetries) return undefined;
   const wait = failure.retryAfterMs ?? backoffMs(retries);
   return wait > MAX_RETRY_AFTER_MS ? undefined : wait;

@@ -56,9 +56,7 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
     case 'content-start': {
       const start = event.delta?.message?.content;
       const block: Block =
-        start?.type === 'thinking'
-          ? { type: 'thinking', thinking: start.thinking ?? '' }
-          : { type: 'text', text: start?.text ?? '' };
+        start?.type === 'thinking' ? { type: 'thinking', thinking: start.thinking ?? '' } : { type: 'text', text: start?.text ?? '' };
       return next(s, s.id, put(s.blocks, event.index ?? 0, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
     }
     case 'content-delta': {
@@ -69,10 +67,10 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
       let block: Block;
       if (current?.type === 'thinking' || (!current && typeof piece.thinking === 'string')) {
         if (!piece.thinking) return s;
-        block = { type: 'thinking', thinking: ((current)?.thinking ?? '') + piece.thinking };
+        block = { type: 'thinking', thinking: (current?.thinking ?? '') + piece.thinking };
       } else {
         if (!piece.text) return s;
-        block = { type: 'text', text: ((current)?.text ?? '') + piece.text };
+        block = { type: 'text', text: (current?.text ?? '') + piece.text };
       }
       return next(s, s.id, put(s.blocks, index, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
     }
@@ -95,7 +93,11 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
       if (!piece) return s;
       const index = event.index ?? 0;
       const base = find(s.calls, index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
-      const call: ToolCall = { id: base.id, type: 'function', function: { name: base.function.name, arguments: base.function.arguments + piece } };
+      const call: ToolCall = {
+        id: base.id,
+        type: 'function',
+        function: { name: base.function.name, arguments: base.function.arguments + piece },
+      };
       return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
     }
     case 'tool-call-end': {

@@ -1,4 +1,11 @@
-import { asyncScheduler, materialize, type MonoTypeOperatorFunction, type ObservableNotification, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  materialize,
+  type MonoTypeOperatorFunction,
+  type ObservableNotification,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import { createOperator } from './createOperator';
 
 /** Options of `smoothText()`. */
@@ -225,7 +232,11 @@ function splitter(chunking: NonNullable<SmoothTextOptions['chunking']>): Splitte
  * spaces (Chinese, Japanese, Thai) are units of their own. The last unit may
  * still grow: it stays pending.
  */
-function cutWords(pending: string, segments: Iterable<{ segment: string; index: number; isWordLike?: boolean | undefined }>, out: string[]): number {
+function cutWords(
+  pending: string,
+  segments: Iterable<{ segment: string; index: number; isWordLike?: boolean | undefined }>,
+  out: string[],
+): number {
   let start = 0;
   let hasWord = false;
   let afterSpace = false;

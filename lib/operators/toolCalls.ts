@@ -37,43 +37,43 @@ export function toolCalls(): OperatorFunction<ToolLoopEvent, ToolCall> {
     const open = new Map<number, { id: string; name: string; pieces: string[] }>();
     return {
       next: (event) => {
-          switch (event.type) {
-            case 'message-start':
-              // A new message (the next step of a tool loop): a call left open by the last one is gone.
-              open.clear();
-              break;
-            case 'tool-call-start': {
-              const call = event.delta?.message?.tool_calls;
-              const first = call?.function?.arguments;
-              open.set(event.index ?? 0, {
-                id: call?.id ?? '',
-                name: call?.function?.name ?? '',
-                pieces: typeof first === 'string' && first !== '' ? [first] : [],
-              });
-              break;
-            }
-            case 'tool-call-delta': {
-              const piece = event.delta?.message?.tool_calls?.function?.arguments;
-              if (typeof piece !== 'string' || piece === '') break;
-              const index = event.index ?? 0;
-              const call = open.get(index);
-              if (call) call.pieces.push(piece);
-              else open.set(index, { id: '', name: '', pieces: [piece] });
-              break;
-            }
-            case 'tool-call-end': {
-              const index = event.index ?? 0;
-              const call = open.get(index);
-              if (!call) break;
-              open.delete(index);
-              subscriber.next({
-                id: call.id,
-                type: 'function',
-                function: { name: call.name, arguments: argumentsOrEmptyObject(call.pieces.join('')) },
-              });
-              break;
-            }
+        switch (event.type) {
+          case 'message-start':
+            // A new message (the next step of a tool loop): a call left open by the last one is gone.
+            open.clear();
+            break;
+          case 'tool-call-start': {
+            const call = event.delta?.message?.tool_calls;
+            const first = call?.function?.arguments;
+            open.set(event.index ?? 0, {
+              id: call?.id ?? '',
+              name: call?.function?.name ?? '',
+              pieces: typeof first === 'string' && first !== '' ? [first] : [],
+            });
+            break;
           }
+          case 'tool-call-delta': {
+            const piece = event.delta?.message?.tool_calls?.function?.arguments;
+            if (typeof piece !== 'string' || piece === '') break;
+            const index = event.index ?? 0;
+            const call = open.get(index);
+            if (call) call.pieces.push(piece);
+            else open.set(index, { id: '', name: '', pieces: [piece] });
+            break;
+          }
+          case 'tool-call-end': {
+            const index = event.index ?? 0;
+            const call = open.get(index);
+            if (!call) break;
+            open.delete(index);
+            subscriber.next({
+              id: call.id,
+              type: 'function',
+              function: { name: call.name, arguments: argumentsOrEmptyObject(call.pieces.join('')) },
+            });
+            break;
+          }
+        }
       },
     };
   });

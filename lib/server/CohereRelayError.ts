@@ -48,5 +48,7 @@ export class CohereRelayError extends CohereError {
 export function isCohereRelayError(value: unknown): value is CohereRelayError {
   if (value instanceof CohereRelayError) return true;
   const candidate = value as { name?: unknown; message?: unknown } | null;
-  return typeof candidate === 'object' && candidate !== null && candidate.name === 'CohereRelayError' && typeof candidate.message === 'string';
+  return (
+    typeof candidate === 'object' && candidate !== null && candidate.name === 'CohereRelayError' && typeof candidate.message === 'string'
+  );
 }

@@ -1,11 +1,4 @@
-import {
-  chatStream$,
-  CohereConfigError,
-  runTools$,
-  type ChatRequest,
-  type ChatStreamOptions,
-  type ToolDefinition,
-} from 'cohere-rx';
+import { chatStream$, CohereConfigError, runTools$, type ChatRequest, type ChatStreamOptions, type ToolDefinition } from 'cohere-rx';
 import { MULTI_MESSAGE, RELAY_HEADER, SINGLE_MESSAGE } from '../internal/relay';
 import { createScrubber, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
@@ -32,8 +25,7 @@ export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'> {
    * throw is a 500 whose text stays on the server (see `onError`).
    */
   prepare?:
-    | ((body: IncomingChatRequest, request: Request) => ChatRequest | Response | void | Promise<ChatRequest | Response | void>)
-    | undefined;
+    ((body: IncomingChatRequest, request: Request) => ChatRequest | Response | void | Promise<ChatRequest | Response | void>) | undefined;
   /**
    * The largest request body accepted, in bytes; a larger one is answered 413
    * (by its `Content-Length` at once, else as soon as the count passes it).
@@ -153,7 +145,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         const prepared = await prepare(read, request);
         if (isResponse(prepared)) return prepared;
         if (prepared !== undefined) {
-          if (prepared === null || typeof prepared !== 'object') throw new TypeError('prepare returned neither a body, a Response nor nothing');
+          if (prepared === null || typeof prepared !== 'object')
+            throw new TypeError('prepare returned neither a body, a Response nor nothing');
           body = prepared;
         }
       }

@@ -22,7 +22,10 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export function heartbeatOf(value: unknown): number {
   if (value === undefined) return DEFAULT_HEARTBEAT_MS;
   if (typeof value !== 'number' || !(value >= 0)) {
-    throw new CohereConfigError('heartbeatMs', `expected milliseconds, 0 or more (0 or Infinity: no heartbeat), got ${typeof value === 'number' ? value : typeof value}`);
+    throw new CohereConfigError(
+      'heartbeatMs',
+      `expected milliseconds, 0 or more (0 or Infinity: no heartbeat), got ${typeof value === 'number' ? value : typeof value}`,
+    );
   }
   return value;
 }

@@ -40,7 +40,9 @@ export type NodeRequest = IncomingMessage & { body?: unknown };
  * @param handler Any `(request: Request) => Response | Promise<Response>`.
  * @returns A `(req, res) => void` listener; it never throws.
  */
-export function toNodeHandler(handler: (request: Request) => Response | Promise<Response>): (req: NodeRequest, res: ServerResponse) => void {
+export function toNodeHandler(
+  handler: (request: Request) => Response | Promise<Response>,
+): (req: NodeRequest, res: ServerResponse) => void {
   return (req, res) => {
     void serve(handler, req, res);
   };
@@ -144,7 +146,9 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
     start(controller) {
       req.on('data', (chunk: Buffer | string) => {
         if (!open) return; // cancelled: what is left is read and dropped
-        controller.enqueue(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        controller.enqueue(
+          typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+        );
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
       });
       const end = (error?: Error): void => {

@@ -111,7 +111,15 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
   const userHeaders: Record<string, unknown> = isObject(given.headers) ? given.headers : {};
   /** Names a value for a message: numbers as they are, strings quoted (cut short, scrubbed). */
   const show = (value: unknown): string =>
-    typeof value === 'string' ? JSON.stringify(scrub(value.slice(0, 60))) : Array.isArray(value) ? 'an array' : typeof value === 'number' || value == null ? String(value) : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+    typeof value === 'string'
+      ? JSON.stringify(scrub(value.slice(0, 60)))
+      : Array.isArray(value)
+        ? 'an array'
+        : typeof value === 'number' || value == null
+          ? String(value)
+          : typeof value === 'object'
+            ? 'an object'
+            : `a ${typeof value}`;
   const fail = (option: string, problem: string): never => {
     throw new CohereConfigError(option, problem);
   };
@@ -153,7 +161,12 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
   }
   expect('fetch', given.fetch, typeof given.fetch === 'function', 'a fetch function');
   const signal = given.signal;
-  expect('signal', signal, isObject(signal) && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function', 'an AbortSignal');
+  expect(
+    'signal',
+    signal,
+    isObject(signal) && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function',
+    'an AbortSignal',
+  );
 
   return {
     url: `${resolveBaseUrl(given.baseUrl, show, fail)}/v2/chat`,
@@ -195,7 +208,10 @@ function resolveBaseUrl(value: unknown, show: (value: unknown) => string, fail: 
     url = undefined;
   }
   if (!url || !/^https?:$/.test(url.protocol)) {
-    return fail('baseUrl', `${show(value)} is not an absolute http(s) URL such as "https://api.cohere.com"${text.startsWith('/') ? ' (a path works only in a page)' : ''}`);
+    return fail(
+      'baseUrl',
+      `${show(value)} is not an absolute http(s) URL such as "https://api.cohere.com"${text.startsWith('/') ? ' (a path works only in a page)' : ''}`,
+    );
   }
   if (url.username || url.password) fail('baseUrl', 'must not carry credentials (user:password@); use apiKey or headers');
   if (url.search || url.hash) fail('baseUrl', `${show(value)} must not have a query or a fragment: /v2/chat is appended to it`);

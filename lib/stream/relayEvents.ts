@@ -31,7 +31,8 @@ export function relayEvents(multi: boolean, sink: RelaySink): (event: ChatStream
     if (type === RELAY_ERROR) return sink.fail(event as unknown as RelayErrorFrame, messages);
     if (!multi) return sink.plain(event);
     if (type === 'message-start') sink.setEnd(undefined);
-    else if (type === 'message-end' && (event as MessageEndEvent).delta?.finish_reason !== 'TOOL_CALL') sink.setEnd(event as MessageEndEvent);
+    else if (type === 'message-end' && (event as MessageEndEvent).delta?.finish_reason !== 'TOOL_CALL')
+      sink.setEnd(event as MessageEndEvent);
     else if (type === 'step-end') messages = (event as unknown as StepEndEvent).messages;
     sink.emit(event);
   };

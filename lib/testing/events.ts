@@ -254,10 +254,7 @@ export function tokenize(text: string): string[] {
  * @param options `id` of the response and `finishReason`.
  * @returns The events, in order.
  */
-export function answerEvents(
-  text: string,
-  options: { id?: string; finishReason?: FinishReason } = {},
-): ChatStreamEvent[] {
+export function answerEvents(text: string, options: { id?: string; finishReason?: FinishReason } = {}): ChatStreamEvent[] {
   const tokens = tokenize(text);
   return [
     messageStart(options.id),
@@ -301,6 +298,8 @@ export function toolCallEvents(
     for (const piece of [text.slice(0, half), text.slice(half)]) if (piece !== '') events.push(toolCallDelta(index, piece));
     events.push(toolCallEnd(index));
   });
-  events.push(messageEnd('TOOL_CALL', { billed_units: { input_tokens: 20, output_tokens: 10 }, tokens: { input_tokens: 90, output_tokens: 10 } }));
+  events.push(
+    messageEnd('TOOL_CALL', { billed_units: { input_tokens: 20, output_tokens: 10 }, tokens: { input_tokens: 90, output_tokens: 10 } }),
+  );
   return events;
 }

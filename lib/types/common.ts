@@ -4,13 +4,7 @@
  */
 
 /** Why generation stopped, as sent in `message-end`. */
-export type FinishReason =
-  | 'COMPLETE'
-  | 'STOP_SEQUENCE'
-  | 'MAX_TOKENS'
-  | 'TOOL_CALL'
-  | 'ERROR'
-  | 'TIMEOUT';
+export type FinishReason = 'COMPLETE' | 'STOP_SEQUENCE' | 'MAX_TOKENS' | 'TOOL_CALL' | 'ERROR' | 'TIMEOUT';
 
 /** Token accounting sent with `message-end`. Every field may be absent. */
 export interface Usage {

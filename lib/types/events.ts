@@ -1,12 +1,4 @@
-import type {
-  Citation,
-  FinishReason,
-  LogprobItem,
-  TextContent,
-  ThinkingContent,
-  ToolCall,
-  Usage,
-} from './common';
+import type { Citation, FinishReason, LogprobItem, TextContent, ThinkingContent, ToolCall, Usage } from './common';
 
 // Every event is the JSON object of one SSE `data:` field, exactly as sent.
 // Cohere documents all nested fields as optional in practice, so every field

@@ -70,9 +70,7 @@ export interface ChatRequest {
   tools?: Tool[];
   documents?: ChatDocument[];
   citation_options?: { mode?: 'FAST' | 'ACCURATE' | 'OFF' };
-  response_format?:
-    | { type: 'text' }
-    | { type: 'json_object'; json_schema?: Record<string, unknown> };
+  response_format?: { type: 'text' } | { type: 'json_object'; json_schema?: Record<string, unknown> };
   safety_mode?: 'CONTEXTUAL' | 'STRICT' | 'OFF';
   max_tokens?: number;
   stop_sequences?: string[];

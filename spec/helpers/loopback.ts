@@ -63,8 +63,7 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
       return state.abortedByClient;
     },
     openSockets: () => sockets.size,
-    clientClosed: () =>
-      state.abortedByClient > 0 ? Promise.resolve() : new Promise<void>((resolve) => closedWaiters.push(resolve)),
+    clientClosed: () => (state.abortedByClient > 0 ? Promise.resolve() : new Promise<void>((resolve) => closedWaiters.push(resolve))),
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,6 +12,6 @@ export function transcriptEvents(name: BuiltInTranscript): ChatStreamEvent[] {
 /** The answer text of a built-in transcript: its text deltas joined. */
 export function transcriptText(name: BuiltInTranscript): string {
   return transcriptEvents(name)
-    .map((e) => (e.type === 'content-delta' ? e.delta?.message?.content?.text ?? '' : ''))
+    .map((e) => (e.type === 'content-delta' ? (e.delta?.message?.content?.text ?? '') : ''))
     .join('');
 }

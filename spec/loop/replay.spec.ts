@@ -35,7 +35,11 @@ describe('runTools$ against the replay server', () => {
     const calls: string[] = [];
     const tool = (name: string) => ({ execute: (args: object) => (calls.push(`${name} ${JSON.stringify(args)}`), { ok: name }) });
     const out = await collect(
-      runTools$(request, { baseUrl: server.url, apiKey: '', tools: { lookup_order: tool('lookup_order'), shipping_date: tool('shipping_date'), now: tool('now') } }),
+      runTools$(request, {
+        baseUrl: server.url,
+        apiKey: '',
+        tools: { lookup_order: tool('lookup_order'), shipping_date: tool('shipping_date'), now: tool('now') },
+      }),
     );
     expect(out.completed).toBe(true);
     expect(calls).toEqual(['lookup_order {"id":"A-17"}', 'shipping_date {"order":"A-17"}', 'now {}']);
@@ -44,13 +48,21 @@ describe('runTools$ against the replay server', () => {
     expect(server.requests.map((r) => r.transcript)).toEqual(['(events)', '(events)', '(events)']);
     // a new user question starts the script over
     const next = { ...request, messages: [...ends[2]!.messages, { role: 'user' as const, content: 'And order B-2?' }] };
-    const again = await collect(runTools$(next, { baseUrl: server.url, apiKey: '', tools: { lookup_order: tool('lookup_order'), shipping_date: tool('shipping_date'), now: tool('now') } }));
+    const again = await collect(
+      runTools$(next, {
+        baseUrl: server.url,
+        apiKey: '',
+        tools: { lookup_order: tool('lookup_order'), shipping_date: tool('shipping_date'), now: tool('now') },
+      }),
+    );
     expect(again.values.filter(isStepEndEvent)[0]!.response.id).toBe('one');
   });
 
   it('should repeat the last step past the end of the script (a model that never stops)', async () => {
     server = await startReplayServer({ pick: pickByStep([toolCallEvents([{ name: 'again' }])]) });
-    const out = await collect(runTools$(request, { baseUrl: server.url, apiKey: '', maxSteps: 4, tools: { again: { execute: () => ({}) } } }));
+    const out = await collect(
+      runTools$(request, { baseUrl: server.url, apiKey: '', maxSteps: 4, tools: { again: { execute: () => ({}) } } }),
+    );
     expect(out.error).toBeInstanceOf(CohereMaxStepsError);
     expect(server.requests).toHaveLength(4);
   });

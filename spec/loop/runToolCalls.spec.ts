@@ -54,7 +54,11 @@ describe('runToolCalls (the tool phase of runTools$)', () => {
       const e1 = cold('--#', undefined, new Error('down'));
       const e2 = cold('---|');
       const c = call('call_c', 'value');
-      const tools: Record<string, ToolDefinition> = { slow: { execute: () => e1 }, fast: { execute: () => e2 }, value: { execute: () => 42 } };
+      const tools: Record<string, ToolDefinition> = {
+        slow: { execute: () => e1 },
+        fast: { execute: () => e2 },
+        value: { execute: () => 42 },
+      };
       expectObservable(runToolCalls([a, b, c], 1, tools, Infinity)).toBe('C-A(B|)', {
         C: { type: 'tool-result', step: 1, call: c, output: 42 },
         A: { type: 'tool-result', step: 1, call: a, error: new Error('down') },

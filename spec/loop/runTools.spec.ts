@@ -237,7 +237,7 @@ describe('runTools$', () => {
       expect(ends[1]!.message.citations).toEqual([{ start: 0, end: 5, text: 'Paris' }]);
     });
 
-    it('should send the request\'s own tools instead of the definitions\', and none when there are none', async () => {
+    it("should send the request's own tools instead of the definitions', and none when there are none", async () => {
       const s = await model(twoSteps);
       const own = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } }];
       await collect(runTools$({ ...request, tools: own }, opts(s, { get_weather: { description: 'unused', execute: () => ({}) } })));
@@ -288,7 +288,9 @@ describe('runTools$', () => {
       expect(seen).toEqual([{}]); // no arguments streamed: {}
       const messages = bodies(s)[1]!['messages'] as { role: string; tool_call_id?: string; content?: unknown }[];
       const doc = (data: object) => ({ type: 'document', document: { data } });
-      expect(messages[1]).toMatchObject({ tool_calls: expect.arrayContaining([expect.objectContaining({ id: 'c_none', function: { name: 'none', arguments: '{}' } })]) });
+      expect(messages[1]).toMatchObject({
+        tool_calls: expect.arrayContaining([expect.objectContaining({ id: 'c_none', function: { name: 'none', arguments: '{}' } })]),
+      });
       expect(messages.slice(2)).toEqual([
         { role: 'tool', tool_call_id: 'c_obj', content: [doc({ ok: true, args: {} })] },
         { role: 'tool', tool_call_id: 'c_list', content: [doc({ title: 'a' }), doc({ value: 'b' }), doc({ value: 3 })] },
@@ -353,7 +355,10 @@ describe('runTools$', () => {
       expect(errorOf('c_array')).toBeInstanceOf(CohereToolArgumentsError);
       expect(byId.get('c_ok')).toEqual(expect.objectContaining({ output: { x: 1 } }));
 
-      const messages = bodies(s)[1]!['messages'] as { tool_call_id?: string; content?: { document: { data: Record<string, unknown> } }[] }[];
+      const messages = bodies(s)[1]!['messages'] as {
+        tool_call_id?: string;
+        content?: { document: { data: Record<string, unknown> } }[];
+      }[];
       const sent = new Map(messages.slice(2).map((m) => [m.tool_call_id, m.content!]));
       const errorText = (id: string) => {
         const content = sent.get(id)!;
@@ -399,7 +404,7 @@ describe('runTools$', () => {
       expect(out.values.filter(isStepEndEvent).map((e) => e.response.finish_reason)).toEqual(['MAX_TOKENS']);
     });
 
-    it('should error with the step\'s HTTP error after everything that arrived', async () => {
+    it("should error with the step's HTTP error after everything that arrived", async () => {
       const s = await model((body, _i, res) => {
         if (lastRole(body) !== 'tool') return weatherTurn;
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -414,7 +419,7 @@ describe('runTools$', () => {
       expect(s.requests).toHaveLength(2);
     });
 
-    it('should error when a step\'s stream is cut short, after its events', async () => {
+    it("should error when a step's stream is cut short, after its events", async () => {
       const s = await model((body, _i, res) => {
         if (lastRole(body) !== 'tool') return weatherTurn;
         res.writeHead(200, sseHeaders);
@@ -558,7 +563,7 @@ describe('runTools$', () => {
       expect(answers).toHaveLength(2);
     });
 
-    it('should not change the caller\'s request or its messages', async () => {
+    it("should not change the caller's request or its messages", async () => {
       const s = await model(twoSteps);
       const mine: ChatRequest = { model: 'm', messages: [user] };
       const before = JSON.stringify(mine);
@@ -581,7 +586,11 @@ describe('runTools$', () => {
     const tool = defineTool<{ city: string; days?: number }, { forecast: string[] }>({
       execute: ({ city, days = 1 }) => of({ forecast: Array.from({ length: days }, () => city) }),
     });
-    const ctx = { call: { id: 'x', type: 'function' as const, function: { name: 't', arguments: '{}' } }, step: 1, signal: new AbortController().signal };
+    const ctx = {
+      call: { id: 'x', type: 'function' as const, function: { name: 't', arguments: '{}' } },
+      step: 1,
+      signal: new AbortController().signal,
+    };
     const out = tool.execute({ city: 'Oslo', days: 2 }, ctx);
     expect(await firstValueFrom(narrow(out, isObservable).pipe(filter(Boolean)))).toEqual({ forecast: ['Oslo', 'Oslo'] });
   });

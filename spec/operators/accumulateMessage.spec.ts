@@ -15,7 +15,9 @@ const snap = (message: Partial<ChatResponse['message']>, extra: Partial<ChatResp
 
 function collectSync(events: ChatStreamEvent[]): ChatResponse[] {
   const out: ChatResponse[] = [];
-  from(events).pipe(accumulateMessage()).subscribe((s) => out.push(s));
+  from(events)
+    .pipe(accumulateMessage())
+    .subscribe((s) => out.push(s));
   return out;
 }
 
@@ -148,7 +150,10 @@ describe('accumulateMessage', () => {
       const e1subs = '^--------------------!';
       const expected = '-1-2-3-4---5-6-7-8-9-|';
       const call = (args: string) => ({ id: 'call_a', type: 'function' as const, function: { name: 'search', arguments: args } });
-      const second = (message: Partial<ChatResponse['message']>, extra: Partial<ChatResponse> = {}) => ({ ...snap(message, extra), id: 'resp-2' });
+      const second = (message: Partial<ChatResponse['message']>, extra: Partial<ChatResponse> = {}) => ({
+        ...snap(message, extra),
+        id: 'resp-2',
+      });
       expectObservable(e1.pipe(accumulateMessage())).toBe(expected, {
         1: snap({}),
         2: snap({ tool_calls: [call('')] }),
@@ -172,7 +177,9 @@ describe('accumulateMessage', () => {
       { type: 'step-end' as const, step: 1, response: snap({}), toolResults: [], messages: [] },
     ];
     const out: ChatResponse[] = [];
-    from([messageStart('resp-1'), ...loopEvents, contentStart(0)]).pipe(accumulateMessage()).subscribe((s) => out.push(s));
+    from([messageStart('resp-1'), ...loopEvents, contentStart(0)])
+      .pipe(accumulateMessage())
+      .subscribe((s) => out.push(s));
     expect(out).toEqual([snap({}), snap({ content: [text('')] })]);
   });
 

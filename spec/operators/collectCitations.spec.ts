@@ -30,7 +30,9 @@ describe('collectCitations', () => {
   it('should emit a new array each time, keeping the citations themselves', () => {
     const values: unknown[][] = [];
     testScheduler.run(({ cold }) => {
-      cold('-r-u-|', ev).pipe(collectCitations()).subscribe((v) => values.push(v));
+      cold('-r-u-|', ev)
+        .pipe(collectCitations())
+        .subscribe((v) => values.push(v));
     });
     expect(values).toHaveLength(2);
     expect(values[0]).not.toBe(values[1]);

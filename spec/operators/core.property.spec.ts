@@ -4,16 +4,7 @@
 // a downstream unsubscribe stops even a synchronous source at once.
 import fc from 'fast-check';
 import { config, from, Observable, take, type OperatorFunction } from 'rxjs';
-import {
-  accumulateMessage,
-  collectCitations,
-  textOnly,
-  thinkingOnly,
-  toolCalls,
-  toolPlan,
-  usage,
-  type ChatStreamEvent,
-} from '../../lib';
+import { accumulateMessage, collectCitations, textOnly, thinkingOnly, toolCalls, toolPlan, usage, type ChatStreamEvent } from '../../lib';
 import { ev } from './events';
 
 const operators: Record<string, () => OperatorFunction<ChatStreamEvent, unknown>> = {
@@ -31,7 +22,17 @@ const turn: ChatStreamEvent[] = ['s', 't', 'h', 'T', 'c', 'a', 'p', 'x', 'y', 'z
 
 /** An event whose every property read throws `error`. */
 function explosive(error: Error): ChatStreamEvent {
-  return new Proxy({}, { get: () => { throw error; }, has: () => { throw error; } }) as ChatStreamEvent;
+  return new Proxy(
+    {},
+    {
+      get: () => {
+        throw error;
+      },
+      has: () => {
+        throw error;
+      },
+    },
+  ) as ChatStreamEvent;
 }
 
 const FOSSILS = fc.constantFrom<unknown>(null, undefined);
@@ -110,7 +111,9 @@ describe('the operator core', () => {
               }
             }
             const values: unknown[] = [];
-            from(endless()).pipe(factory(), take(n)).subscribe((v) => values.push(v));
+            from(endless())
+              .pipe(factory(), take(n))
+              .subscribe((v) => values.push(v));
             expect(values).toHaveLength(n);
             // n emissions need at most n turns (each operator emits at least once per turn).
             expect(pulled).toBeLessThanOrEqual(n * turn.length);

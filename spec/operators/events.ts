@@ -39,8 +39,20 @@ import {
 } from '../../lib/testing/events';
 
 export const usageOfTurn: Usage = { billed_units: { input_tokens: 9, output_tokens: 4 }, tokens: { input_tokens: 80, output_tokens: 4 } };
-export const cite1: Citation = { start: 0, end: 2, text: 'He', type: 'TEXT_CONTENT', sources: [{ type: 'document', id: 'doc:0', document: { title: 'A' } }] };
-export const cite2: Citation = { start: 2, end: 5, text: 'llo', type: 'TEXT_CONTENT', sources: [{ type: 'tool', id: 'search:0', tool_output: { hits: 1 } }] };
+export const cite1: Citation = {
+  start: 0,
+  end: 2,
+  text: 'He',
+  type: 'TEXT_CONTENT',
+  sources: [{ type: 'document', id: 'doc:0', document: { title: 'A' } }],
+};
+export const cite2: Citation = {
+  start: 2,
+  end: 5,
+  text: 'llo',
+  type: 'TEXT_CONTENT',
+  sources: [{ type: 'tool', id: 'search:0', tool_output: { hits: 1 } }],
+};
 
 export const ev: Record<string, ChatStreamEvent> = {
   s: messageStart('resp-1'),
@@ -73,7 +85,10 @@ export const ev: Record<string, ChatStreamEvent> = {
   o: { type: 'content-delta' },
   O: { type: 'content-start' },
   w: { type: 'content-delta', delta: { message: { content: { text: 'bare' } } } },
-  k: { type: 'tool-call-start', delta: { message: { tool_calls: { id: 'call_k', type: 'function', function: { name: 'k', arguments: '' } } } } },
+  k: {
+    type: 'tool-call-start',
+    delta: { message: { tool_calls: { id: 'call_k', type: 'function', function: { name: 'k', arguments: '' } } } },
+  },
   K: { type: 'tool-call-end' },
   '0': { type: 'message-end', delta: {} },
 };

@@ -8,11 +8,13 @@ import { errorOf } from '../helpers/collect';
 /** Runs `pieces` through partialJson() synchronously. */
 function run(pieces: string[]): { values: unknown[]; error: unknown; completed: boolean } {
   const seen = { values: [] as unknown[], error: undefined as unknown, completed: false };
-  from(pieces).pipe(partialJson()).subscribe({
-    next: (v) => seen.values.push(v),
-    error: (e: unknown) => (seen.error = e),
-    complete: () => (seen.completed = true),
-  });
+  from(pieces)
+    .pipe(partialJson())
+    .subscribe({
+      next: (v) => seen.values.push(v),
+      error: (e: unknown) => (seen.error = e),
+      complete: () => (seen.completed = true),
+    });
   return seen;
 }
 
@@ -43,7 +45,11 @@ describe('partialJson', () => {
       expectSubscriptions(never.subscriptions).toBe('^');
       // An empty text is not JSON: JSON.parse('') throws too.
       const empty = cold<string>('|');
-      expectObservable(empty.pipe(partialJson())).toBe('#', undefined, new CohereJsonError('incomplete', { offset: 0, line: 1, column: 1 }, '', 'the text ended before any value'));
+      expectObservable(empty.pipe(partialJson())).toBe(
+        '#',
+        undefined,
+        new CohereJsonError('incomplete', { offset: 0, line: 1, column: 1 }, '', 'the text ended before any value'),
+      );
       const single = cold('-a-|', { a: '[true, null]' });
       expectObservable(single.pipe(partialJson())).toBe('-x-|', { x: [true, null] });
     });
@@ -72,7 +78,12 @@ describe('partialJson', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const e1 = cold('-a-b-c-|', { a: '{"a": "x",\n', b: ' "b": [1, 2', c: '] oops}' });
       const e1subs = '^----!';
-      const error = new CohereJsonError('invalid', { offset: 24, line: 2, column: 14 }, '{"a": "x",\n "b": [1, 2] o', 'unexpected "o": a comma or } must follow an object member');
+      const error = new CohereJsonError(
+        'invalid',
+        { offset: 24, line: 2, column: 14 },
+        '{"a": "x",\n "b": [1, 2] o',
+        'unexpected "o": a comma or } must follow an object member',
+      );
       expectObservable(e1.pipe(partialJson())).toBe('-x-y-(z#)', { x: { a: 'x' }, y: { a: 'x', b: [1] }, z: { a: 'x', b: [1, 2] } }, error);
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
@@ -84,7 +95,9 @@ describe('partialJson', () => {
     expect(isCohereJsonError(seen.error)).toBe(true);
     expect(isCohereError(seen.error)).toBe(true);
     expect(errorOf(seen, isCohereJsonError).reason).toBe('incomplete');
-    expect(errorOf(seen, isCohereJsonError).message).toBe('Incomplete JSON at line 1, column 13 (offset 12): the text ended with an object open, near "{\\"a\\": [1, 2]"');
+    expect(errorOf(seen, isCohereJsonError).message).toBe(
+      'Incomplete JSON at line 1, column 13 (offset 12): the text ended with an object open, near "{\\"a\\": [1, 2]"',
+    );
   });
 
   it('should forward a source error after the values', () => {
@@ -185,8 +198,20 @@ function serialise(value: unknown, random: () => number, pretty: boolean, depth 
       const ch = s[i]!;
       const r = random();
       if (ch === '"' || ch === '\\' || c < 0x20 || r < 0.15) {
-        const short: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '/': '\\/' };
-        out += short[ch] !== undefined && random() < 0.5 ? short[ch] : '\\u' + c.toString(16).padStart(4, '0')[random() < 0.5 ? 'toUpperCase' : 'toLowerCase']();
+        const short: Record<string, string> = {
+          '"': '\\"',
+          '\\': '\\\\',
+          '\n': '\\n',
+          '\r': '\\r',
+          '\t': '\\t',
+          '\b': '\\b',
+          '\f': '\\f',
+          '/': '\\/',
+        };
+        out +=
+          short[ch] !== undefined && random() < 0.5
+            ? short[ch]
+            : '\\u' + c.toString(16).padStart(4, '0')[random() < 0.5 ? 'toUpperCase' : 'toLowerCase']();
       } else out += ch;
     }
     return out + '"';
@@ -196,13 +221,19 @@ function serialise(value: unknown, random: () => number, pretty: boolean, depth 
   if (typeof value === 'string') return str(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return '[' + ws() + ']';
-    return '[' + value.map((v) => indent(depth + 1) + ws() + serialise(v, random, pretty, depth + 1) + ws()).join(',') + indent(depth) + ']';
+    return (
+      '[' + value.map((v) => indent(depth + 1) + ws() + serialise(v, random, pretty, depth + 1) + ws()).join(',') + indent(depth) + ']'
+    );
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return '{' + ws() + '}';
   return (
     '{' +
-    entries.map(([k, v]) => indent(depth + 1) + ws() + str(k) + ws() + ':' + (pretty ? ' ' : ws()) + serialise(v, random, pretty, depth + 1) + ws()).join(',') +
+    entries
+      .map(
+        ([k, v]) => indent(depth + 1) + ws() + str(k) + ws() + ':' + (pretty ? ' ' : ws()) + serialise(v, random, pretty, depth + 1) + ws(),
+      )
+      .join(',') +
     indent(depth) +
     '}'
   );
@@ -264,7 +295,16 @@ function checkIdentity(a: unknown, b: unknown): void {
 const documents = fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 const withUnicode = fc.oneof(
   documents,
-  fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(fc.string({ unit: 'binary' }), { maxLength: 4 }))),
+  fc.dictionary(
+    fc.string({ unit: 'binary', maxLength: 6 }),
+    fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 20 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string({ unit: 'binary' }), { maxLength: 4 }),
+    ),
+  ),
 );
 
 describe('partialJson (properties)', () => {
@@ -302,20 +342,26 @@ describe('partialJson (properties)', () => {
 
   it('should reject what JSON.parse rejects, after the same prefix of values', () => {
     fc.assert(
-      fc.property(documents, fc.integer(), fc.nat(), fc.constantFrom('}', ']', ',', ':', 'x', '"', '\u0001', '-', '.', ' 1'), (value, seed, at, junk) => {
-        const text = serialise(value, prng(seed), false);
-        const p = at % (text.length + 1);
-        const broken = text.slice(0, p) + junk + text.slice(p);
-        let valid = true;
-        try {
-          JSON.parse(broken);
-        } catch {
-          valid = false;
-        }
-        const seen = run([broken]);
-        if (valid) expect(seen.values[seen.values.length - 1]).toStrictEqual(JSON.parse(broken));
-        else expect(isCohereJsonError(seen.error)).toBe(true);
-      }),
+      fc.property(
+        documents,
+        fc.integer(),
+        fc.nat(),
+        fc.constantFrom('}', ']', ',', ':', 'x', '"', '\u0001', '-', '.', ' 1'),
+        (value, seed, at, junk) => {
+          const text = serialise(value, prng(seed), false);
+          const p = at % (text.length + 1);
+          const broken = text.slice(0, p) + junk + text.slice(p);
+          let valid = true;
+          try {
+            JSON.parse(broken);
+          } catch {
+            valid = false;
+          }
+          const seen = run([broken]);
+          if (valid) expect(seen.values[seen.values.length - 1]).toStrictEqual(JSON.parse(broken));
+          else expect(isCohereJsonError(seen.error)).toBe(true);
+        },
+      ),
       { seed: 0xc0ffee, numRuns: 400 },
     );
   });

@@ -2,11 +2,26 @@ import fc from 'fast-check';
 import { from, last, toArray } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { createTestScheduler } from '../helpers/marbles';
-import { isCohereJsonError, isCohereToolArgumentsError, partialToolCalls, toolCalls, parseToolCallArguments, type ChatStreamEvent, type PartialToolCall } from '../../lib';
+import {
+  isCohereJsonError,
+  isCohereToolArgumentsError,
+  partialToolCalls,
+  toolCalls,
+  parseToolCallArguments,
+  type ChatStreamEvent,
+  type PartialToolCall,
+} from '../../lib';
 import { messageEnd, messageStart, toolCallDelta, toolCallEnd, toolCallStart } from '../../lib/testing/events';
 import { ev } from './events';
 
-const call = (index: number, id: string, name: string, args: Record<string, unknown> | undefined, text: string, done = false): PartialToolCall => ({
+const call = (
+  index: number,
+  id: string,
+  name: string,
+  args: Record<string, unknown> | undefined,
+  text: string,
+  done = false,
+): PartialToolCall => ({
   index,
   id,
   name,
@@ -68,10 +83,18 @@ describe('partialToolCalls', () => {
   });
 
   it('should match interleaved calls by index and start afresh at each message', () => {
-    const second = [messageStart('resp-2'), toolCallStart(0, 'call_c', 'lookup'), toolCallDelta(0, '{"id": 7}'), toolCallEnd(0), messageEnd('COMPLETE')];
+    const second = [
+      messageStart('resp-2'),
+      toolCallStart(0, 'call_c', 'lookup'),
+      toolCallDelta(0, '{"id": 7}'),
+      toolCallEnd(0),
+      messageEnd('COMPLETE'),
+    ];
     const events = ['s', 'x', 'y', 'm', 'M', 'z', 'X', 'E'].map((k) => ev[k]!).concat(second);
     const seen: PartialToolCall[] = [];
-    from(events).pipe(partialToolCalls()).subscribe((c) => seen.push(c));
+    from(events)
+      .pipe(partialToolCalls())
+      .subscribe((c) => seen.push(c));
     expect(seen.filter((c) => c.done).map((c) => [c.index, c.id, c.arguments])).toEqual([
       [1, 'call_b', {}],
       [0, 'call_a', { q: 'rx' }],
@@ -91,12 +114,16 @@ describe('partialToolCalls', () => {
     ];
     const seen: PartialToolCall[] = [];
     let completed = false;
-    from(events).pipe(partialToolCalls()).subscribe({ next: (c) => seen.push(c), complete: () => (completed = true) });
+    from(events)
+      .pipe(partialToolCalls())
+      .subscribe({ next: (c) => seen.push(c), complete: () => (completed = true) });
     expect(completed).toBe(true);
     expect(seen[1]!.error).toBeUndefined();
     const bad = seen[2]!;
     expect(isCohereToolArgumentsError(bad.error)).toBe(true);
-    expect(bad.error!.message).toContain('Tool call call_bad (lookup) has invalid arguments: not valid JSON (invalid at line 1, column 12)');
+    expect(bad.error!.message).toContain(
+      'Tool call call_bad (lookup) has invalid arguments: not valid JSON (invalid at line 1, column 12)',
+    );
     expect(isCohereJsonError(bad.error!.cause)).toBe(true);
     expect(bad.arguments).toEqual({ q: 'a' }); // what was parsed before the fault
     expect(seen[4]).toMatchObject({ done: true, argumentsText: '{"q": "a", nope}', arguments: { q: 'a' } });
@@ -107,7 +134,9 @@ describe('partialToolCalls', () => {
   it('should flag arguments that are not a JSON object, or end early', () => {
     const run = (pieces: string[]) => {
       const seen: PartialToolCall[] = [];
-      from([toolCallStart(0, 'c', 'f'), ...pieces.map((p) => toolCallDelta(0, p)), toolCallEnd(0)]).pipe(partialToolCalls()).subscribe((c) => seen.push(c));
+      from([toolCallStart(0, 'c', 'f'), ...pieces.map((p) => toolCallDelta(0, p)), toolCallEnd(0)])
+        .pipe(partialToolCalls())
+        .subscribe((c) => seen.push(c));
       return seen[seen.length - 1]!;
     };
     expect(run(['[1]']).error?.message).toContain('not a JSON object');
@@ -119,7 +148,12 @@ describe('partialToolCalls', () => {
 
   it('should keep settled argument subtrees identical from one emission to the next', () => {
     const seen: PartialToolCall[] = [];
-    from([toolCallStart(0, 'c', 'f'), toolCallDelta(0, '{"where": {"city": "Paris"}, "note": "su'), toolCallDelta(0, 'nny"}'), toolCallEnd(0)])
+    from([
+      toolCallStart(0, 'c', 'f'),
+      toolCallDelta(0, '{"where": {"city": "Paris"}, "note": "su'),
+      toolCallDelta(0, 'nny"}'),
+      toolCallEnd(0),
+    ])
       .pipe(partialToolCalls())
       .subscribe((c) => seen.push(c));
     expect(seen[2]!.arguments!['where']).toBe(seen[1]!.arguments!['where']);
@@ -145,9 +179,13 @@ describe('partialToolCalls (properties)', () => {
         });
         events.push(messageEnd('TOOL_CALL'));
         const done: PartialToolCall[] = [];
-        from(events).pipe(partialToolCalls()).subscribe((c) => c.done && done.push(c));
+        from(events)
+          .pipe(partialToolCalls())
+          .subscribe((c) => c.done && done.push(c));
         const whole: unknown[] = [];
-        from(events).pipe(toolCalls()).subscribe((c) => whole.push(parseToolCallArguments(c)));
+        from(events)
+          .pipe(toolCalls())
+          .subscribe((c) => whole.push(parseToolCallArguments(c)));
         expect(done.map((c) => c.arguments)).toStrictEqual(whole);
         expect(done.every((c) => c.error === undefined)).toBe(true);
       }),

@@ -47,7 +47,11 @@ describe('smoothText', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const e1 = cold('-a--#', { a: 'one two three' });
       const e1subs = '^---!';
-      expectObservable(e1.pipe(smoothText({ delayMs: 2, scheduler: testScheduler }))).toBe('-x-y(z#)', { x: 'one ', y: 'two ', z: 'three' });
+      expectObservable(e1.pipe(smoothText({ delayMs: 2, scheduler: testScheduler }))).toBe('-x-y(z#)', {
+        x: 'one ',
+        y: 'two ',
+        z: 'three',
+      });
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
   });
@@ -105,10 +109,21 @@ describe('smoothText', () => {
   it('should chunk by line, by a RegExp, or by a function', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const text = cold('-a-|', { a: 'one\ntwo\nthree' });
-      expectObservable(text.pipe(smoothText({ chunking: 'line', delayMs: 1, scheduler: testScheduler }))).toBe('-xy(z|)', { x: 'one\n', y: 'two\n', z: 'three' });
-      expectObservable(text.pipe(smoothText({ chunking: /o/, delayMs: 1, scheduler: testScheduler }))).toBe('-xy(z|)', { x: 'o', y: 'ne\ntwo', z: '\nthree' });
+      expectObservable(text.pipe(smoothText({ chunking: 'line', delayMs: 1, scheduler: testScheduler }))).toBe('-xy(z|)', {
+        x: 'one\n',
+        y: 'two\n',
+        z: 'three',
+      });
+      expectObservable(text.pipe(smoothText({ chunking: /o/, delayMs: 1, scheduler: testScheduler }))).toBe('-xy(z|)', {
+        x: 'o',
+        y: 'ne\ntwo',
+        z: '\nthree',
+      });
       const pairs = (pending: string) => (pending.length >= 2 ? 2 : 0);
-      expectObservable(cold('-a-|', { a: 'abcde' }).pipe(smoothText({ chunking: pairs, delayMs: 1, scheduler: testScheduler }))).toBe('-xy(z|)', { x: 'ab', y: 'cd', z: 'e' });
+      expectObservable(cold('-a-|', { a: 'abcde' }).pipe(smoothText({ chunking: pairs, delayMs: 1, scheduler: testScheduler }))).toBe(
+        '-xy(z|)',
+        { x: 'ab', y: 'cd', z: 'e' },
+      );
     });
   });
 
@@ -118,7 +133,11 @@ describe('smoothText', () => {
       const throwing = () => {
         throw boom;
       };
-      expectObservable(cold('-a-|', { a: 'x' }).pipe(smoothText({ chunking: throwing, scheduler: testScheduler }))).toBe('-#', undefined, boom);
+      expectObservable(cold('-a-|', { a: 'x' }).pipe(smoothText({ chunking: throwing, scheduler: testScheduler }))).toBe(
+        '-#',
+        undefined,
+        boom,
+      );
       expectObservable(cold('-a-|', { a: 'xy' }).pipe(smoothText({ chunking: () => 5, scheduler: testScheduler }))).toBe(
         '-#',
         undefined,
@@ -140,42 +159,51 @@ describe('smoothText (properties)', () => {
     '👍🏽 emoji 🦀 and 👨‍👩‍👧 families ',
     'Ünïcödé ça va? Привет мир ',
   );
-  const text = fc.array(fc.tuple(scripts, fc.nat(), fc.nat()), { minLength: 1, maxLength: 6 }).map((parts) => parts.map(([s, a, b]) => s.slice(Math.min(a, b) % s.length, Math.max(a, b) % s.length + 1)).join(''));
+  const text = fc
+    .array(fc.tuple(scripts, fc.nat(), fc.nat()), { minLength: 1, maxLength: 6 })
+    .map((parts) => parts.map(([s, a, b]) => s.slice(Math.min(a, b) % s.length, (Math.max(a, b) % s.length) + 1)).join(''));
 
   it('should emit exactly the input, in order, never later than maxLagMs after it arrived', () => {
     fc.assert(
-      fc.property(text, fc.array(fc.nat(), { maxLength: 20 }), fc.array(fc.nat({ max: 30 }), { maxLength: 20 }), fc.nat({ max: 5 }), fc.integer({ min: 0, max: 40 }), (input, cuts, gaps, delayMs, maxLagMs) => {
-        // Cuts at UTF-16 indices may split a surrogate pair across pieces, as a careless producer would.
-        const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
-        const pieces: string[] = [];
-        let at = 0;
-        for (const p of [...points, input.length]) {
-          if (p > at) pieces.push(input.slice(at, p));
-          at = Math.max(at, p);
-        }
-        const scheduler = new TestScheduler(() => undefined);
-        const out: { text: string; time: number }[] = [];
-        const arrivals: number[] = []; // arrival time of each character
-        let done = -1;
-        scheduler.run(() => {
-          let time = 0;
-          const timed = pieces.map((piece, i) => {
-            time += 1 + (gaps[i] ?? 0);
-            for (let k = 0; k < piece.length; k++) arrivals.push(time);
-            return timer(time, scheduler).pipe(map(() => piece));
+      fc.property(
+        text,
+        fc.array(fc.nat(), { maxLength: 20 }),
+        fc.array(fc.nat({ max: 30 }), { maxLength: 20 }),
+        fc.nat({ max: 5 }),
+        fc.integer({ min: 0, max: 40 }),
+        (input, cuts, gaps, delayMs, maxLagMs) => {
+          // Cuts at UTF-16 indices may split a surrogate pair across pieces, as a careless producer would.
+          const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+          const pieces: string[] = [];
+          let at = 0;
+          for (const p of [...points, input.length]) {
+            if (p > at) pieces.push(input.slice(at, p));
+            at = Math.max(at, p);
+          }
+          const scheduler = new TestScheduler(() => undefined);
+          const out: { text: string; time: number }[] = [];
+          const arrivals: number[] = []; // arrival time of each character
+          let done = -1;
+          scheduler.run(() => {
+            let time = 0;
+            const timed = pieces.map((piece, i) => {
+              time += 1 + (gaps[i] ?? 0);
+              for (let k = 0; k < piece.length; k++) arrivals.push(time);
+              return timer(time, scheduler).pipe(map(() => piece));
+            });
+            merge(...timed)
+              .pipe(smoothText({ delayMs, maxLagMs, scheduler }))
+              .subscribe({ next: (t) => out.push({ text: t, time: scheduler.now() }), complete: () => (done = scheduler.now()) });
           });
-          merge(...timed)
-            .pipe(smoothText({ delayMs, maxLagMs, scheduler }))
-            .subscribe({ next: (t) => out.push({ text: t, time: scheduler.now() }), complete: () => (done = scheduler.now()) });
-        });
-        expect(out.map((o) => o.text).join('')).toBe(input);
-        expect(done).toBeGreaterThanOrEqual(0);
-        let offset = 0;
-        for (const o of out) {
-          for (let k = 0; k < o.text.length; k++) expect(o.time - arrivals[offset + k]!).toBeLessThanOrEqual(maxLagMs);
-          offset += o.text.length;
-        }
-      }),
+          expect(out.map((o) => o.text).join('')).toBe(input);
+          expect(done).toBeGreaterThanOrEqual(0);
+          let offset = 0;
+          for (const o of out) {
+            for (let k = 0; k < o.text.length; k++) expect(o.time - arrivals[offset + k]!).toBeLessThanOrEqual(maxLagMs);
+            offset += o.text.length;
+          }
+        },
+      ),
       { seed: 0xc0ffee, numRuns: 200 },
     );
   });

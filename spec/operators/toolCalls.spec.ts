@@ -77,7 +77,10 @@ describe('toolCalls', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const bad = { a: toolCallStart(0, 'call_bad', 'lookup'), b: toolCallDelta(0, '{"q": nope'), c: toolCallEnd(0) };
       const e1 = cold('-a-b-c-|', bad);
-      const parsed$ = e1.pipe(toolCalls(), map((call) => parseToolCallArguments(call)));
+      const parsed$ = e1.pipe(
+        toolCalls(),
+        map((call) => parseToolCallArguments(call)),
+      );
       const error = new CohereToolArgumentsError(
         { id: 'call_bad', type: 'function', function: { name: 'lookup', arguments: '{"q": nope' } },
         'not valid JSON',
@@ -101,7 +104,9 @@ describe('parseToolCallArguments', () => {
 
   it('should name the call and quote the arguments in its error', () => {
     expect(() => parseToolCallArguments(call('{"city":'))).toThrow(CohereToolArgumentsError);
-    expect(() => parseToolCallArguments(call('{"city":'))).toThrow('Tool call c1 (f) has invalid arguments: not valid JSON: "{\\"city\\":"');
+    expect(() => parseToolCallArguments(call('{"city":'))).toThrow(
+      'Tool call c1 (f) has invalid arguments: not valid JSON: "{\\"city\\":"',
+    );
     expect(() => parseToolCallArguments(call('[1]'))).toThrow('not a JSON object');
     expect(() => parseToolCallArguments(call('null'))).toThrow('not a JSON object');
   });

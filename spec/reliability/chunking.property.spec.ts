@@ -27,21 +27,81 @@ const source = fc.oneof(
 
 // Every event type but message-end, which closes the transcript.
 const middleEvent: fc.Arbitrary<object> = fc.oneof(
-  fc.record({ type: fc.constant('content-start'), index, delta: fc.record({ message: fc.record({ content: fc.oneof(fc.record({ type: fc.constant('text'), text: fc.constant('') }), fc.record({ type: fc.constant('thinking'), thinking: fc.constant('') })) }) }) }),
-  fc.record({ type: fc.constant('content-delta'), index, delta: fc.record({ message: fc.record({ content: fc.oneof(fc.record({ text }), fc.record({ thinking: text })) }) }) }),
-  fc.record({ type: fc.constant('content-delta'), index, delta: fc.record({ message: fc.record({ content: fc.record({ text }) }) }), logprobs: fc.record({ text, token_ids: fc.array(fc.nat(), { maxLength: 3 }), logprobs: fc.array(fc.double({ min: -20, max: 0, noNaN: true }), { maxLength: 3 }) }) }),
+  fc.record({
+    type: fc.constant('content-start'),
+    index,
+    delta: fc.record({
+      message: fc.record({
+        content: fc.oneof(
+          fc.record({ type: fc.constant('text'), text: fc.constant('') }),
+          fc.record({ type: fc.constant('thinking'), thinking: fc.constant('') }),
+        ),
+      }),
+    }),
+  }),
+  fc.record({
+    type: fc.constant('content-delta'),
+    index,
+    delta: fc.record({ message: fc.record({ content: fc.oneof(fc.record({ text }), fc.record({ thinking: text })) }) }),
+  }),
+  fc.record({
+    type: fc.constant('content-delta'),
+    index,
+    delta: fc.record({ message: fc.record({ content: fc.record({ text }) }) }),
+    logprobs: fc.record({
+      text,
+      token_ids: fc.array(fc.nat(), { maxLength: 3 }),
+      logprobs: fc.array(fc.double({ min: -20, max: 0, noNaN: true }), { maxLength: 3 }),
+    }),
+  }),
   fc.record({ type: fc.constant('content-end'), index }),
   fc.record({ type: fc.constant('tool-plan-delta'), delta: fc.record({ message: fc.record({ tool_plan: text }) }) }),
-  fc.record({ type: fc.constant('tool-call-start'), index, delta: fc.record({ message: fc.record({ tool_calls: fc.record({ id: text, type: fc.constant('function'), function: fc.record({ name: text, arguments: fc.constant('') }) }) }) }) }),
-  fc.record({ type: fc.constant('tool-call-delta'), index, delta: fc.record({ message: fc.record({ tool_calls: fc.record({ function: fc.record({ arguments: text }) }) }) }) }),
+  fc.record({
+    type: fc.constant('tool-call-start'),
+    index,
+    delta: fc.record({
+      message: fc.record({
+        tool_calls: fc.record({ id: text, type: fc.constant('function'), function: fc.record({ name: text, arguments: fc.constant('') }) }),
+      }),
+    }),
+  }),
+  fc.record({
+    type: fc.constant('tool-call-delta'),
+    index,
+    delta: fc.record({ message: fc.record({ tool_calls: fc.record({ function: fc.record({ arguments: text }) }) }) }),
+  }),
   fc.record({ type: fc.constant('tool-call-end'), index }),
-  fc.record({ type: fc.constant('citation-start'), index, delta: fc.record({ message: fc.record({ citations: fc.record({ start: fc.nat(), end: fc.nat(), text, sources: fc.array(source, { maxLength: 2 }), type: fc.constantFrom('TEXT_CONTENT', 'THINKING_CONTENT', 'PLAN') }) }) }) }),
+  fc.record({
+    type: fc.constant('citation-start'),
+    index,
+    delta: fc.record({
+      message: fc.record({
+        citations: fc.record({
+          start: fc.nat(),
+          end: fc.nat(),
+          text,
+          sources: fc.array(source, { maxLength: 2 }),
+          type: fc.constantFrom('TEXT_CONTENT', 'THINKING_CONTENT', 'PLAN'),
+        }),
+      }),
+    }),
+  }),
   fc.record({ type: fc.constant('citation-end'), index }),
   fc.record({ type: fc.constant('debug'), prompt: text }),
   fc.record({ type: fc.constantFrom('future-event', 'x-vendor'), payload: json }),
 );
-const messageStart = fc.record({ id: text, type: fc.constant('message-start'), delta: fc.constant({ message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } }) });
-const messageEnd = fc.record({ type: fc.constant('message-end'), delta: fc.record({ finish_reason: fc.constantFrom('COMPLETE', 'MAX_TOKENS', 'TOOL_CALL', 'STOP_SEQUENCE'), usage: fc.record({ tokens: fc.record({ input_tokens: fc.nat(), output_tokens: fc.nat() }) }) }) });
+const messageStart = fc.record({
+  id: text,
+  type: fc.constant('message-start'),
+  delta: fc.constant({ message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } }),
+});
+const messageEnd = fc.record({
+  type: fc.constant('message-end'),
+  delta: fc.record({
+    finish_reason: fc.constantFrom('COMPLETE', 'MAX_TOKENS', 'TOOL_CALL', 'STOP_SEQUENCE'),
+    usage: fc.record({ tokens: fc.record({ input_tokens: fc.nat(), output_tokens: fc.nat() }) }),
+  }),
+});
 const transcript = fc.tuple(messageStart, fc.array(middleEvent, { maxLength: 12 }), messageEnd).map(([s, m, e]) => [s, ...m, e]);
 
 interface Decoration {

@@ -133,7 +133,10 @@ describe('faults over loopback (hand-made HTTP)', () => {
   });
 
   it('invalid UTF-8 inside a string becomes U+FFFD (as in EventSource); the stream goes on', async () => {
-    const before = Buffer.from('event: content-delta\ndata: {"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"a', 'utf8');
+    const before = Buffer.from(
+      'event: content-delta\ndata: {"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"a',
+      'utf8',
+    );
     const after = Buffer.from('b"}}}}\n\n', 'utf8');
     s = await startLoopback((_req, res) => {
       res.writeHead(200, sseHeaders);

@@ -7,7 +7,7 @@ const { chatStream$ } = require('../../dist/index.js');
 const { startReplayServer } = require('../../dist/testing.js');
 
 let x = 0xc0ffee;
-const random = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const random = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 
 async function main() {
   const server = await startReplayServer({ delayMs: 1, keepAliveTimeoutMs: 100 });

@@ -80,7 +80,13 @@ describe('concurrency', () => {
   it('should stream 1 000 concurrent answers right, then close every socket', async () => {
     const server = await startReplayServer({ delayMs: 2, keepAliveTimeoutMs: 300 });
     const runs = Array.from({ length: 1000 }, () =>
-      lastValueFrom(chatStream$(request, { baseUrl: server.url, apiKey: 'k' }).pipe(textOnly(), scan((all, t) => all + t, ''), toArray())),
+      lastValueFrom(
+        chatStream$(request, { baseUrl: server.url, apiKey: 'k' }).pipe(
+          textOnly(),
+          scan((all, t) => all + t, ''),
+          toArray(),
+        ),
+      ),
     );
     const results = await Promise.all(runs);
     expect(results.every((steps) => steps[steps.length - 1] === answer)).toBe(true);

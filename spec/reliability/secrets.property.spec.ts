@@ -122,7 +122,16 @@ const caseArb: fc.Arbitrary<Case> = fc
     seed: fc.integer(),
     length: fc.integer({ min: 16, max: 64 }),
     given: fc.constantFrom<Given>('apiKey', 'env', 'header'),
-    place: fc.constantFrom<Place>('json-message', 'json-field', 'text-body', 'bad-json', 'not-object', 'generation', 'content-type', 'html-body'),
+    place: fc.constantFrom<Place>(
+      'json-message',
+      'json-field',
+      'text-body',
+      'bad-json',
+      'not-object',
+      'generation',
+      'content-type',
+      'html-body',
+    ),
     status: fc.constantFrom(400, 401, 403, 404, 422, 500, 503),
     at: fc.double({ min: 0, max: 1, noNaN: true }),
     whole: fc.boolean(),
@@ -161,7 +170,15 @@ describe('the API key, given any way and echoed anywhere', () => {
   });
 
   it('should still say what went wrong around the echo', async () => {
-    current = { key: keyFromSeed(7, 40), given: 'apiKey', place: 'json-message', status: 401, at: 0.5, piece: [0, 40], filler: 'invalid api token ' };
+    current = {
+      key: keyFromSeed(7, 40),
+      given: 'apiKey',
+      place: 'json-message',
+      status: 401,
+      at: 0.5,
+      piece: [0, 40],
+      filler: 'invalid api token ',
+    };
     const out = await collect(chatStream$(request, { apiKey: current.key, baseUrl: server.url, maxRetries: 0 }));
     expect(errorOf(out, isCohereError).message).toBe('Cohere API request failed with status 401: invalid a[REDACTED]pi token');
   });

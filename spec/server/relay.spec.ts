@@ -65,10 +65,12 @@ async function setUp(handler: Handler, options: ChatHandlerOptions = {}): Promis
 
 /** The browser: no key, the relay as its base URL. */
 const browser = (r: Relay, extra: ChatStreamOptions = {}) => ({ apiKey: '', baseUrl: `${r.url}/api`, maxRetries: 0, ...extra });
-const streamAll = (events: readonly object[], done = true): Handler => (_req, res) => {
-  res.writeHead(200, sseHeaders);
-  res.end(toSse(events, { done }));
-};
+const streamAll =
+  (events: readonly object[], done = true): Handler =>
+  (_req, res) => {
+    res.writeHead(200, sseHeaders);
+    res.end(toSse(events, { done }));
+  };
 /** What the browser would see on the wire: status, headers and body text. */
 async function rawPost(r: Relay, body: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string }> {
   const response = await fetch(`${r.url}/api/v2/chat`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...init });
@@ -182,10 +184,13 @@ describe('createChatHandler through toNodeHandler', () => {
     });
 
     it('should turn an upstream idle timeout into the same CohereTimeoutError', async () => {
-      const { relay: r } = await setUp((_req, res) => {
-        res.writeHead(200, sseHeaders);
-        res.write(toSse(textTurn.slice(0, 2))); // then silence
-      }, { idleTimeoutMs: 150, heartbeatMs: 0 });
+      const { relay: r } = await setUp(
+        (_req, res) => {
+          res.writeHead(200, sseHeaders);
+          res.write(toSse(textTurn.slice(0, 2))); // then silence
+        },
+        { idleTimeoutMs: 150, heartbeatMs: 0 },
+      );
       const outcome = await collect(chatStream$(request, browser(r)));
       expect(outcome.values).toEqual(textTurn.slice(0, 2));
       expect(outcome.error).toBeInstanceOf(CohereTimeoutError);
@@ -282,7 +287,8 @@ describe('createChatHandler through toNodeHandler', () => {
       const { up, relay: r } = await setUp(streamAll(textTurn), {
         prepare: (body, req) => {
           if (req.headers.get('x-session') === null) return new Response('sign in', { status: 401, headers: { 'x-why': 'no-session' } });
-          if (body.model !== 'allowed') throw new CohereRelayError(403, `model ${body.model} is not allowed`, { headers: { 'x-policy': 'models' } });
+          if (body.model !== 'allowed')
+            throw new CohereRelayError(403, `model ${body.model} is not allowed`, { headers: { 'x-policy': 'models' } });
           return { ...body, model: 'rewritten' };
         },
       });
@@ -319,12 +325,15 @@ describe('createChatHandler through toNodeHandler', () => {
 
   describe('heartbeat', () => {
     it('should send comment lines while the upstream is silent, which the browser ignores', async () => {
-      const { relay: r } = await setUp(async (_req, res) => {
-        res.writeHead(200, sseHeaders);
-        res.write(toSse(textTurn.slice(0, 1)));
-        await sleep(300);
-        res.end(toSse(textTurn.slice(1)));
-      }, { heartbeatMs: 40 });
+      const { relay: r } = await setUp(
+        async (_req, res) => {
+          res.writeHead(200, sseHeaders);
+          res.write(toSse(textTurn.slice(0, 1)));
+          await sleep(300);
+          res.end(toSse(textTurn.slice(1)));
+        },
+        { heartbeatMs: 40 },
+      );
       const raw = await rawPost(r, JSON.stringify(request));
       expect(raw.text).toMatch(/\n\n: keep-alive\n\n/);
       const outcome = await collect(chatStream$(request, browser(r)));
@@ -372,7 +381,11 @@ describe('createChatHandler through toNodeHandler', () => {
 });
 
 describe('createChatHandler with tools (a server-side loop)', () => {
-  const get_weather = { description: 'Weather', parameters: { type: 'object' }, execute: ({ city }: { city: string }) => ({ city, tempC: 21 }) };
+  const get_weather = {
+    description: 'Weather',
+    parameters: { type: 'object' },
+    execute: ({ city }: { city: string }) => ({ city, tempC: 21 }),
+  };
   const turn1 = toolCallEvents([{ name: 'get_weather', arguments: { city: 'Paris' }, id: 'call_1' }], { id: 'turn-1' });
   const turn2 = answerEvents('It is 21 degrees in Paris.', { id: 'turn-2' });
   const lastRole = (body: string) => {
@@ -495,7 +508,13 @@ describe("the browser's chatStream$ against a relay's response", () => {
   it('should ignore an error frame after message-end in one message (the message-end decides)', async () => {
     const s = await serve((_req, res) => {
       res.writeHead(200, { ...sseHeaders, 'x-cohere-rx-stream': 'single-message' });
-      res.end(toSse([...textTurn.slice(0, -1), messageEnd('COMPLETE'), { type: 'cohere-rx-error', error: { name: 'CohereError', message: 'late' } }]));
+      res.end(
+        toSse([
+          ...textTurn.slice(0, -1),
+          messageEnd('COMPLETE'),
+          { type: 'cohere-rx-error', error: { name: 'CohereError', message: 'late' } },
+        ]),
+      );
     });
     const outcome = await collect(chatStream$(request, { apiKey: '', baseUrl: s.url, maxRetries: 0 }));
     expect(outcome.completed).toBe(true);

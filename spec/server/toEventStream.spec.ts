@@ -18,7 +18,7 @@ const frame = (e: { type: string }) => `event: ${e.type}\ndata: ${JSON.stringify
 const events = textTurn as unknown as ChatStreamEvent[];
 
 describe('toEventStream', () => {
-  it("should frame each event as Cohere does, and close at completion", async () => {
+  it('should frame each event as Cohere does, and close at completion', async () => {
     const text = await readAll(toEventStream(of(...events), { heartbeatMs: 0 }));
     expect(text).toBe(events.map(frame).join(''));
   });
@@ -29,7 +29,15 @@ describe('toEventStream', () => {
   });
 
   it('should end with an error frame that names the class and carries its fields', async () => {
-    const text = await readAll(toEventStream(concat(of(events[0]), throwError(() => new CohereTimeoutError('idle', 500))), { heartbeatMs: 0 }));
+    const text = await readAll(
+      toEventStream(
+        concat(
+          of(events[0]),
+          throwError(() => new CohereTimeoutError('idle', 500)),
+        ),
+        { heartbeatMs: 0 },
+      ),
+    );
     const frames = splitSseFrames(text);
     expect(frames).toHaveLength(2);
     expect(frames[1]).toBe(
@@ -38,12 +46,25 @@ describe('toEventStream', () => {
   });
 
   it("should quote a CohereApiError's upstream words and status", async () => {
-    const text = await readAll(toEventStream(throwError(() => new CohereApiError(503, { message: 'overloaded' })), { heartbeatMs: 0 }));
-    expect(JSON.parse(text.split('data: ')[1]!)).toEqual({ type: 'cohere-rx-error', error: { name: 'CohereApiError', message: 'overloaded', status: 503 } });
+    const text = await readAll(
+      toEventStream(
+        throwError(() => new CohereApiError(503, { message: 'overloaded' })),
+        { heartbeatMs: 0 },
+      ),
+    );
+    expect(JSON.parse(text.split('data: ')[1]!)).toEqual({
+      type: 'cohere-rx-error',
+      error: { name: 'CohereApiError', message: 'overloaded', status: 503 },
+    });
   });
 
   it("should keep the text of an error that is not cohere-rx's on the server", async () => {
-    const text = await readAll(toEventStream(throwError(() => new Error('db password hunter2')), { heartbeatMs: 0 }));
+    const text = await readAll(
+      toEventStream(
+        throwError(() => new Error('db password hunter2')),
+        { heartbeatMs: 0 },
+      ),
+    );
     expect(text).not.toContain('hunter2');
     expect(text).toContain('"name":"CohereError"');
   });

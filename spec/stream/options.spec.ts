@@ -50,7 +50,18 @@ describe('option validation', () => {
 
   it('should reject a baseUrl that is not an absolute http(s) URL, naming it and its value', () => {
     const bad = fc.oneof(
-      fc.constantFrom('', '   ', 'localhost:8080', 'ftp://example.com', 'http//x.y', 'file:///etc/passwd', '//cdn.example.com', 'ws://127.0.0.1:1', '/relative/outside/a/page', 'not a url at all'),
+      fc.constantFrom(
+        '',
+        '   ',
+        'localhost:8080',
+        'ftp://example.com',
+        'http//x.y',
+        'file:///etc/passwd',
+        '//cdn.example.com',
+        'ws://127.0.0.1:1',
+        '/relative/outside/a/page',
+        'not a url at all',
+      ),
       fc.domain(), // a bare host name: the scheme was forgotten
     );
     fc.assert(
@@ -147,7 +158,7 @@ describe('option validation', () => {
       if (saved !== undefined) process.env['CO_API_KEY'] = saved;
     });
 
-    it('should fail before any request, naming CO_API_KEY and the apiKey: \'\' opt-out', () => {
+    it("should fail before any request, naming CO_API_KEY and the apiKey: '' opt-out", () => {
       const error = errorAtSubscribe({ baseUrl: server.url });
       expectConfigError(error, 'apiKey');
       expect(narrow(error, isCohereConfigError).message).toContain('CO_API_KEY');
@@ -210,7 +221,9 @@ describe('accepted options', () => {
   });
 
   it('should accept 0 and Infinity as "no time limit"', async () => {
-    const out = await collect(chatStream$(request, { apiKey: KEY, baseUrl: server.url, timeoutMs: 0, idleTimeoutMs: Infinity, maxRetries: 0 }));
+    const out = await collect(
+      chatStream$(request, { apiKey: KEY, baseUrl: server.url, timeoutMs: 0, idleTimeoutMs: Infinity, maxRetries: 0 }),
+    );
     expect(out.completed).toBe(true);
   });
 });

@@ -70,7 +70,12 @@ function cardOf({ call, result }: ToolCard) {
     <main>
       <h1>cohere-rx <small>streaming in Angular</small></h1>
       <form id="ask" (submit)="$event.preventDefault(); ask(prompt.value)">
-        <input #prompt id="prompt" autocomplete="off" value="What is the weather in Paris and in Tokyo right now? Which is better for a walk?" />
+        <input
+          #prompt
+          id="prompt"
+          autocomplete="off"
+          value="What is the weather in Paris and in Tokyo right now? Which is better for a walk?"
+        />
         <button id="send" type="submit" [disabled]="state().status === 'streaming'">Send</button>
         <button id="stop" type="button" [disabled]="state().status !== 'streaming'" (click)="stop()">Stop</button>
       </form>
@@ -79,7 +84,10 @@ function cardOf({ call, result }: ToolCard) {
       }
       <p id="status" class="status">{{ state().status }}</p>
       @if (plan(); as plan) {
-        <section><h2>Plan</h2><p id="plan" class="plan">{{ plan }}</p></section>
+        <section>
+          <h2>Plan</h2>
+          <p id="plan" class="plan">{{ plan }}</p>
+        </section>
       }
       @if (cards().length > 0) {
         <section>
@@ -87,7 +95,9 @@ function cardOf({ call, result }: ToolCard) {
           <ul id="tool-calls">
             @for (card of cards(); track card.id) {
               <li class="tool-card" [attr.data-done]="card.done">
-                <div class="tool-head"><code class="tool-name">{{ card.name }}</code><span class="tool-state">{{ card.state }}</span></div>
+                <div class="tool-head">
+                  <code class="tool-name">{{ card.name }}</code><span class="tool-state">{{ card.state }}</span>
+                </div>
                 <dl class="tool-args">
                   @for (field of card.fields; track field.key) {
                     <dt>{{ field.key }}</dt>
@@ -107,7 +117,17 @@ function cardOf({ call, result }: ToolCard) {
       }
       <section>
         <h2>Answer</h2>
-        <p id="answer" class="answer">@for (segment of segments(); track $index) {@if (segment.source !== undefined) {<mark class="cite" tabindex="0">{{ segment.text }}<span class="source">{{ segment.source }}</span></mark>} @else {<span>{{ segment.text }}</span>}}</p>
+        <p id="answer" class="answer">
+          @for (segment of segments(); track $index) {
+            @if (segment.source !== undefined) {
+              <mark class="cite" tabindex="0"
+                >{{ segment.text }}<span class="source">{{ segment.source }}</span></mark
+              >
+            } @else {
+              <span>{{ segment.text }}</span>
+            }
+          }
+        </p>
       </section>
       @if (usage(); as usage) {
         <p id="usage" class="usage">{{ usage }}</p>

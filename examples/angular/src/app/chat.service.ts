@@ -92,9 +92,18 @@ export class ChatService {
       { baseUrl: this.baseUrl, apiKey: '', tools: { get_weather }, maxSteps: 4 },
     ).pipe(share());
     return merge<Update[]>(
-      events$.pipe(partialToolCalls(), map((call) => ({ call }))),
-      events$.pipe(filter(isToolResultEvent), map((result) => ({ result }))),
-      events$.pipe(accumulateMessage(), map((response) => ({ response }))),
+      events$.pipe(
+        partialToolCalls(),
+        map((call) => ({ call })),
+      ),
+      events$.pipe(
+        filter(isToolResultEvent),
+        map((result) => ({ result })),
+      ),
+      events$.pipe(
+        accumulateMessage(),
+        map((response) => ({ response })),
+      ),
       smoothedText$(events$).pipe(map((text) => ({ text }))),
     ).pipe(
       scan(reduce, emptyView),
@@ -131,7 +140,10 @@ function reduce(view: ChatView, update: Update): ChatView {
     return { ...view, cards };
   }
   if ('result' in update) {
-    return { ...view, cards: view.cards.map((card) => (sameCall(card, update.result.call.id) ? { ...card, result: update.result } : card)) };
+    return {
+      ...view,
+      cards: view.cards.map((card) => (sameCall(card, update.result.call.id) ? { ...card, result: update.result } : card)),
+    };
   }
   if ('text' in update) return { ...view, text: update.text };
   const { message, finish_reason } = update.response;
