@@ -26,6 +26,9 @@ const config = {
   // The built-in transcripts object is internal; `BuiltInTranscript` (exported)
   // is the union of its keys.
   intentionallyNotExported: ['builtInTranscripts'],
+  // No public repository yet (see package.json): no source links, and no
+  // warning about a missing or local git remote.
+  disableSources: true,
   treatWarningsAsErrors: true,
   treatValidationWarningsAsErrors: true,
 };

@@ -36,26 +36,43 @@ export class CohereError extends Error {
  * const explain = (err: unknown) => (isCohereError(err) ? advice[err.name as CohereErrorName] : undefined) ?? 'Something went wrong.';
  * ```
  */
-export type CohereErrorName = (typeof ERROR_NAMES)[number];
+export type CohereErrorName =
+  | 'CohereError'
+  | 'CohereApiError'
+  | 'CohereConnectionError'
+  | 'CohereContentTypeError'
+  | 'CohereParseError'
+  | 'CohereIncompleteStreamError'
+  | 'CohereTimeoutError'
+  | 'CohereGenerationError'
+  | 'CohereAbortError'
+  | 'CohereToolArgumentsError'
+  | 'CohereConfigError'
+  | 'CohereJsonError'
+  | 'CohereMaxStepsError'
+  | 'CohereRelayError';
 
-/** Every class's `name`; `spec/errors.spec.ts` checks each class is listed. */
-const ERROR_NAMES = [
-  'CohereError',
-  'CohereApiError',
-  'CohereConnectionError',
-  'CohereContentTypeError',
-  'CohereParseError',
-  'CohereIncompleteStreamError',
-  'CohereTimeoutError',
-  'CohereGenerationError',
-  'CohereAbortError',
-  'CohereToolArgumentsError',
-  'CohereConfigError',
-  'CohereJsonError',
-  'CohereMaxStepsError',
-  'CohereRelayError', // cohere-rx/server
-] as const;
-const NAMES = new Set<string>(ERROR_NAMES);
+/**
+ * Every name, once: a record, so that a name missing here or not in the union
+ * is a compile error (`spec/errors.spec.ts` checks every exported class).
+ */
+const ERROR_NAMES: Record<CohereErrorName, true> = {
+  CohereError: true,
+  CohereApiError: true,
+  CohereConnectionError: true,
+  CohereContentTypeError: true,
+  CohereParseError: true,
+  CohereIncompleteStreamError: true,
+  CohereTimeoutError: true,
+  CohereGenerationError: true,
+  CohereAbortError: true,
+  CohereToolArgumentsError: true,
+  CohereConfigError: true,
+  CohereJsonError: true,
+  CohereMaxStepsError: true,
+  CohereRelayError: true, // cohere-rx/server
+};
+const NAMES = new Set<string>(Object.keys(ERROR_NAMES));
 
 /**
  * Whether `value` is any cohere-rx error.
