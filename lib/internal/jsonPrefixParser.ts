@@ -1,4 +1,5 @@
 import { CohereJsonError } from '../errors/CohereJsonError';
+import { type Frame, markDirty, put, snapshotFrame, snapshotStack } from './jsonSnapshots';
 
 // An incremental JSON parser for the UI operators (internal, not exported).
 //
@@ -17,21 +18,6 @@ import { CohereJsonError } from '../errors/CohereJsonError';
 // - `true`, `false`, `null`: nothing until the last letter.
 // An object member whose value shows nothing yet is absent; so is a key still
 // arriving.
-
-type Container = unknown[] | Record<string, unknown>;
-
-/** One open object or array. */
-interface Frame {
-  readonly array: boolean;
-  /** The settled members (their final values). */
-  readonly work: Container;
-  /** Objects: the key of the member being parsed. */
-  key: string;
-  /** The last snapshot built of this container. */
-  snap: Container | undefined;
-  /** Something under this container changed since `snap` was built. */
-  dirty: boolean;
-}
 
 // Where the parser is.
 const VALUE = 0; // a value must come
@@ -248,7 +234,7 @@ export class JsonPrefixParser {
   snapshot(): unknown {
     this.changed = false;
     if (this.state === DONE) return this.root;
-    if (this.stack.length > 0) return this.build();
+    if (this.stack.length > 0) return snapshotStack(this.stack, this.shownString());
     if (this.inValueString()) return this.visible();
     return undefined;
   }
@@ -346,7 +332,7 @@ export class JsonPrefixParser {
 
   /** Closes the open container (the caller checked that the closer matches it). */
   private close(): void {
-    const value = this.buildFrame(this.stack.length - 1);
+    const value = snapshotFrame(this.stack, this.stack.length - 1, this.shownString());
     this.stack.pop();
     // The container showed already with these members: its parent is dirty
     // exactly when the container was, so nothing new shows.
@@ -374,48 +360,17 @@ export class JsonPrefixParser {
     return this.str;
   }
 
-  // ---- snapshots -------------------------------------------------------------
+  // ---- snapshots (jsonSnapshots.ts) -----------------------------------------
 
-  /** Marks frames 0..depth changed (they form a prefix of the stack: a dirty frame's ancestors are dirty). */
+  /** Something visible changed in frames 0..depth. */
   private touch(depth: number): void {
     this.changed = true;
-    for (let k = depth; k >= 0; k--) {
-      const frame = this.stack[k]!;
-      if (frame.dirty) return;
-      frame.dirty = true;
-    }
+    markDirty(this.stack, depth);
   }
 
-  /** Rebuilds the dirty frames, deepest first, and returns the root container's snapshot. */
-  private build(): Container {
-    let k = 0;
-    while (k + 1 < this.stack.length && this.stack[k + 1]!.dirty) k++;
-    for (; k > 0; k--) this.buildFrame(k);
-    return this.buildFrame(0);
-  }
-
-  /** The snapshot of frame `k`, rebuilt if it is dirty (the frames above it must be clean). */
-  private buildFrame(k: number): Container {
-    const stack = this.stack;
-    const frame = stack[k]!;
-    if (!frame.dirty) return frame.snap!;
-    // The member being parsed: a container above this one, or a value string.
-    let open: unknown;
-    let hasOpen = true;
-    if (k + 1 < stack.length) open = stack[k + 1]!.snap;
-    else if (this.inValueString()) open = this.visible();
-    else hasOpen = false;
-    let snap: Container;
-    if (frame.array) {
-      snap = (frame.work as unknown[]).slice();
-      if (hasOpen) snap.push(open);
-    } else {
-      snap = { ...(frame.work as Record<string, unknown>) };
-      if (hasOpen) put(snap, frame.key, open);
-    }
-    frame.snap = snap;
-    frame.dirty = false;
-    return snap;
+  /** The value string being parsed, as it shows, or `undefined` when none is. */
+  private shownString(): string | undefined {
+    return this.inValueString() ? this.visible() : undefined;
   }
 
   // ---- positions and errors --------------------------------------------------
@@ -434,10 +389,4 @@ export class JsonPrefixParser {
     const char = JSON.stringify(text.charAt(i));
     throw new CohereJsonError('invalid', this.where(this.offset + i), near, `unexpected ${char}: ${problem}`);
   }
-}
-
-/** Sets a member as JSON.parse does: `__proto__` is an own property, not the prototype. */
-function put(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-  else object[key] = value;
 }

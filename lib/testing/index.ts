@@ -5,7 +5,6 @@ export type { BuiltInTranscript } from './transcripts';
 export { pickByStep } from './pickByStep';
 export type { ReplayAnswer } from './pickByStep';
 export {
-  answerEvents,
   citationEnd,
   citationStart,
   contentEnd,
@@ -14,10 +13,9 @@ export {
   messageStart,
   textDelta,
   thinkingDelta,
-  tokenize,
   toolCallDelta,
   toolCallEnd,
-  toolCallEvents,
   toolCallStart,
   toolPlanDelta,
 } from './events';
+export { answerEvents, tokenize, toolCallEvents } from './eventSequences';

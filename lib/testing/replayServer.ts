@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ChatStreamEvent } from 'cohere-rx';
-import { sseFrame, SSE_DONE, splitSseFrames } from '../server/sseFrame';
-import { builtInTranscripts, type BuiltInTranscript } from './transcripts';
+import { splitSseFrames } from '../server/sseFrame';
+import { defaultPick, sendError, statusMessage, validate } from './replayRequests';
+import { frameEvents, sleep, streamFrames } from './replayStream';
+import { builtInTranscripts } from './transcripts';
 
 /**
  * Something to go wrong with one request, for testing how an app copes.
@@ -216,41 +218,11 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       req.socket.destroy();
       return;
     }
-    await stream(res, frames, fault);
-  };
-
-  const stream = async (res: ServerResponse, frames: string[], fault: ReplayFault | undefined): Promise<void> => {
-    const delay = options.delayMs ?? 0;
-    const jitter = options.jitterMs ?? 0;
-    const chunking = options.chunking ?? 'event';
-    const stopAt = fault && 'afterEvents' in fault ? fault.afterEvents : Infinity;
-    for (let i = 0; i < frames.length; i++) {
-      if (res.destroyed) return;
-      if (i === stopAt) {
-        switch (fault?.kind) {
-          case 'stall':
-            return; // keep the connection open, say nothing more
-          case 'truncate':
-            res.end();
-            return;
-          case 'reset': {
-            const next = frames[i] ?? '';
-            if ('midEvent' in fault && fault.midEvent) await write(res, next.slice(0, Math.floor(next.length / 2)), chunking);
-            await sleep(10);
-            res.socket?.destroy();
-            return;
-          }
-          case 'malformed':
-            await write(res, `data: ${fault.line ?? '{"type":"content-delta","index":0,"delta":'}\n\n`, chunking);
-            break;
-        }
-      }
-      if (delay > 0 || jitter > 0) await sleep(delay + Math.random() * jitter);
-      if (res.destroyed) return;
-      await write(res, frames[i]!, chunking);
-    }
-    if (fault?.kind === 'stall' && stopAt >= frames.length) return;
-    res.end();
+    await streamFrames(res, frames, fault, {
+      delayMs: options.delayMs ?? 0,
+      jitterMs: options.jitterMs ?? 0,
+      chunking: options.chunking ?? 'event',
+    });
   };
 
   const server = createServer((req, res) => {
@@ -317,60 +289,3 @@ async function loadHttp(): Promise<typeof import('node:http')> {
   const specifier = 'node:http';
   return (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as typeof import('node:http');
 }
-
-function defaultPick(body: Record<string, unknown>): BuiltInTranscript {
-  const messages = Array.isArray(body['messages']) ? (body['messages'] as { role?: unknown }[]) : [];
-  if (Array.isArray(body['documents']) && body['documents'].length > 0) return 'rag';
-  if (messages[messages.length - 1]?.role === 'tool') return 'tool-answer';
-  if (Array.isArray(body['tools']) && body['tools'].length > 0) return 'tool-calls';
-  const thinking = body['thinking'] as { type?: unknown } | undefined;
-  if (thinking?.type === 'enabled') return 'thinking';
-  return 'text';
-}
-
-/** The checks Cohere makes first, with messages in its style. */
-function validate(body: Record<string, unknown>): string | undefined {
-  if (typeof body['model'] !== 'string' || body['model'] === '') return 'model is required';
-  const messages = body['messages'];
-  if (!Array.isArray(messages) || messages.length === 0) return 'messages must be a non-empty array';
-  const roles = new Set(['system', 'user', 'assistant', 'tool']);
-  for (const [i, m] of messages.entries()) {
-    const role = (m as { role?: unknown } | null)?.role;
-    if (typeof role !== 'string' || !roles.has(role)) return `messages[${i}].role must be one of system, user, assistant, tool`;
-  }
-  if (body['stream'] !== true) return 'this replay server only streams: stream must be true';
-  return undefined;
-}
-
-function statusMessage(status: number): string {
-  if (status === 429) return 'You are using a Trial key, which is limited to 10 API calls / minute.';
-  if (status >= 500) return 'internal server error, this has been reported to our developers';
-  return `request failed with status ${status}`;
-}
-
-function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string): void {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
-  res.writeHead(status, headers);
-  res.end(JSON.stringify({ id: `replay-${Math.random().toString(16).slice(2, 10)}`, message }));
-}
-
-function frameEvents(events: readonly ChatStreamEvent[]): string[] {
-  const frames = events.map(sseFrame);
-  frames.push(SSE_DONE);
-  return frames;
-}
-
-async function write(res: ServerResponse, text: string, chunking: 'event' | number): Promise<void> {
-  if (chunking === 'event') {
-    res.write(text);
-    return;
-  }
-  const bytes = Buffer.from(text, 'utf8');
-  for (let i = 0; i < bytes.length && !res.destroyed; i += chunking) {
-    res.write(bytes.subarray(i, i + chunking));
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

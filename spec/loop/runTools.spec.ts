@@ -25,7 +25,6 @@ import {
   isCohereAbortError,
 } from '../../lib';
 import {
-  answerEvents,
   citationEnd,
   citationStart,
   messageEnd,
@@ -35,6 +34,7 @@ import {
   toolCallStart,
   toolPlanDelta,
 } from '../../lib/testing/events';
+import { answerEvents } from '../../lib/testing/eventSequences';
 import { collect, errorOf, narrow } from '../helpers/collect';
 import { sleep, sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { toSse } from '../helpers/sse';

@@ -15,7 +15,8 @@ import {
   type ChatStreamOptions,
 } from '../../lib';
 import { createChatHandler, CohereRelayError, toNodeHandler, type ChatHandlerOptions } from '../../lib/server';
-import { answerEvents, messageEnd, toolCallEvents } from '../../lib/testing/events';
+import { messageEnd } from '../../lib/testing/events';
+import { answerEvents, toolCallEvents } from '../../lib/testing/eventSequences';
 import { startReplayServer } from '../../lib/testing';
 import { collect } from '../helpers/collect';
 import { sleep, sseHeaders, startLoopback, type Handler, type Loopback } from '../helpers/loopback';
