@@ -170,7 +170,7 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
 
   return {
     url: `${resolveBaseUrl(given.baseUrl, show, fail)}/v2/chat`,
-    init: { method: 'POST', headers, body: JSON.stringify({ ...request, stream: true }) },
+    init: { method: 'POST', headers, body: toJson(request, fail) },
     fetch: given.fetch,
     signal,
     maxRetries: count('maxRetries', given.maxRetries, 2, 0, true, 'a whole number, 0 or more'),
@@ -216,6 +216,15 @@ function resolveBaseUrl(value: unknown, show: (value: unknown) => string, fail: 
   if (url.username || url.password) fail('baseUrl', 'must not carry credentials (user:password@); use apiKey or headers');
   if (url.search || url.hash) fail('baseUrl', `${show(value)} must not have a query or a fragment: /v2/chat is appended to it`);
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '').replace(/\/v2(\/chat)?$/i, '');
+}
+
+/** The request body with `stream: true`; a request JSON cannot carry (a cycle, a BigInt) is a `CohereConfigError`. */
+function toJson(request: ChatRequest, fail: (option: string, problem: string) => never): string {
+  try {
+    return JSON.stringify({ ...request, stream: true });
+  } catch (error) {
+    return fail('request', `cannot be sent as JSON (${error instanceof Error ? error.name : 'an error'}: a cycle or a BigInt in it?)`);
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -146,6 +146,10 @@ describe('option validation', () => {
     expectConfigError(errorAtSubscribe({ apiKey: KEY, baseUrl: server.url, signal: {} as AbortSignal }), 'signal');
     expectConfigError(errorAtSubscribe({ apiKey: KEY, baseUrl: server.url }, null), 'request');
     expectConfigError(errorAtSubscribe({ apiKey: KEY, baseUrl: server.url }, '{"model":"x"}'), 'request');
+    const cyclic: Record<string, unknown> = { model: 'x', messages: [] };
+    cyclic['self'] = cyclic;
+    expectConfigError(errorAtSubscribe({ apiKey: KEY, baseUrl: server.url }, cyclic), 'request');
+    expectConfigError(errorAtSubscribe({ apiKey: KEY, baseUrl: server.url }, { model: 'x', messages: [], seed: 10n }), 'request');
   });
 
   describe('with no key anywhere', () => {
