@@ -9,7 +9,6 @@
 // are dev dependencies of this bench only.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { builtinModules } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { AISDKError, streamText } from 'ai';
 import { CohereClientV2, CohereError as SdkError } from 'cohere-ai';
 import { build } from 'esbuild';
 import { chatStream$, isCohereError, textOnly } from '../dist/index.mjs';
+import { browserPageOptions, isNodeBuiltin } from '../scripts/browser-bundle.mjs';
 import { answerText, deltaFrame, eventChunks, headFrames, rechunk, responseOf, tailFrames } from './transcript.mjs';
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc (npm run bench:compare does)');
@@ -449,23 +449,10 @@ const result = streamText({ model: cohere('command-a-03-2025'), prompt: 'hi' });
 for await (const piece of result.textStream) out.append(piece);
 `,
 };
-const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-const isBuiltin = (path) => path.startsWith('node:') || builtins.has(path) || builtins.has(path.split('/')[0]);
 const bundles = {};
 log('\n## 3. Browser bundles (esbuild, platform browser, ESM, minified, gzip -9)');
 for (const [client, source] of Object.entries(pages)) {
-  const options = {
-    stdin: { contents: source, resolveDir: root, sourcefile: `${client}.js`, loader: 'js' },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    metafile: true,
-    logLevel: 'silent',
-    alias: { 'cohere-rx': './dist/index.mjs' },
-  };
+  const options = browserPageOptions(client, source, root);
   const b = (bundles[client] = {});
   let result;
   try {
@@ -482,7 +469,7 @@ for (const [client, source] of Object.entries(pages)) {
           name: 'node-builtins-external',
           setup(pb) {
             pb.onResolve({ filter: /.*/ }, (a) =>
-              isBuiltin(a.path) ? (unresolved.add(a.path), { path: a.path, external: true }) : undefined,
+              isNodeBuiltin(a.path) ? (unresolved.add(a.path), { path: a.path, external: true }) : undefined,
             );
           },
         },
@@ -498,7 +485,7 @@ for (const [client, source] of Object.entries(pages)) {
     const shims = new Set();
     for (const input of Object.keys(result.metafile.inputs)) {
       const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
-      if (m && isBuiltin(m[1])) shims.add(m[1]);
+      if (m && isNodeBuiltin(m[1])) shims.add(m[1]);
     }
     b.bundledNodeShims = [...shims];
     b.packages = [

@@ -9,12 +9,12 @@
 //
 //   node scripts/size.mjs                      check against size-budget.json
 //   node scripts/size.mjs --budget app-a=5000  override one budget (bytes gzip), e.g. to see it fail
-import { builtinModules } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { browserPageOptions, isNodeBuiltin } from './browser-bundle.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -86,8 +86,6 @@ runTools$({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'tim
   },
 };
 
-const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-const isBuiltin = (path) => path.startsWith('node:') || builtins.has(path) || builtins.has(path.split('/')[0]);
 const forbiddenPackages = /[\\/]node_modules[\\/](cross-fetch|node-fetch|whatwg-fetch)[\\/]/;
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -100,16 +98,7 @@ const fail = (message) => {
 for (const [name, app] of Object.entries(apps)) {
   const found = [];
   const result = await build({
-    stdin: { contents: app.source, resolveDir: root, sourcefile: `${name}.js`, loader: 'js' },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    metafile: true,
-    logLevel: 'silent',
-    alias: { 'cohere-rx': './dist/index.mjs' },
+    ...browserPageOptions(name, app.source, root),
     plugins: [
       {
         name: 'no-node-builtins',
@@ -117,7 +106,7 @@ for (const [name, app] of Object.entries(apps)) {
           // Record (instead of esbuild's resolve error) every import of a Node
           // built-in, with the file that made it, and keep going.
           b.onResolve({ filter: /.*/ }, (a) => {
-            if (!isBuiltin(a.path)) return undefined;
+            if (!isNodeBuiltin(a.path)) return undefined;
             found.push(`${a.path} (imported by ${relative(root, a.importer) || a.importer})`);
             return { path: a.path, external: true };
           });
@@ -144,7 +133,7 @@ for (const [name, app] of Object.entries(apps)) {
   // above shows.
   const text = new TextDecoder().decode(code);
   for (const [, how, spec] of text.matchAll(/(from|import\s*\(|require\s*\()\s*["']([^"']+)["']/g)) {
-    if (isBuiltin(spec)) fail(`${name}: the bundle loads the Node built-in ${spec}`);
+    if (isNodeBuiltin(spec)) fail(`${name}: the bundle loads the Node built-in ${spec}`);
     else if (/^(cross-fetch|node-fetch)$/.test(spec) && !how.startsWith('import')) fail(`${name}: the bundle loads ${spec} statically`);
   }
   if (!text.includes('content-delta')) fail(`${name}: the bundle does not contain the library (no 'content-delta')`);
