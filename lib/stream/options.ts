@@ -104,10 +104,11 @@ const NOT_HEADER = /[\0\n\r\u0100-\uffff]/;
  */
 export function resolveOptions(request: ChatRequest, options: ChatStreamOptions): StreamConfig {
   const given: ChatStreamOptions = isObject(options) ? options : {};
-  const { envKey, headerKey } = keysOf(given);
+  const keys = keysOf(given);
+  const { envKey, headerKey } = keys;
   const apiKey = given.apiKey ?? envKey;
   // Known before anything can fail, so that no message below can show the key.
-  const scrub = keyScrubber(given);
+  const scrub = keyScrubber(given, keys);
   const userHeaders: Record<string, unknown> = isObject(given.headers) ? given.headers : {};
   /** Names a value for a message: numbers as they are, strings quoted (cut short, scrubbed). */
   const show = (value: unknown): string =>
@@ -182,8 +183,7 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
 }
 
 /** A scrubber for every form the key of these options can take (the option, `CO_API_KEY`, an `Authorization` header). */
-export function keyScrubber(options: ChatStreamOptions): Scrub {
-  const { envKey, headerKey } = keysOf(options);
+export function keyScrubber(options: ChatStreamOptions, { envKey, headerKey } = keysOf(options)): Scrub {
   return createScrubber([options.apiKey, envKey, headerKey, headerKey?.replace(/^\s*bearer\s+/i, '')]);
 }
 
