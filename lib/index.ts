@@ -32,6 +32,7 @@ export type {
   TextContent,
   ThinkingContent,
   ToolCall,
+  AssistantToolCall,
   ToolSource,
   Usage,
 } from './types/common';
@@ -47,7 +48,7 @@ export type {
   ToolMessage,
   UserMessage,
 } from './types/request';
-export type { ChatResponse, ChatResponseMessage } from './types/response';
+export type { ChatResponse, ChatResponseMessage, ChatResponseSnapshot, ChatResponseSnapshotMessage } from './types/response';
 
 // Errors and their guards
 export { CohereError, isCohereError } from './errors/CohereError';

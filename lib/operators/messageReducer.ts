@@ -2,7 +2,7 @@ import type { Citation, TextContent, ThinkingContent, ToolCall } from '../types/
 import type { ToolLoopEvent } from '../types/loop';
 import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import { citationOf } from './citationOf';
-import type { ChatResponse } from '../types/response';
+import type { ChatResponseSnapshot } from '../types/response';
 
 // The per-event logic of accumulateMessage(), as a pure reducer (internal,
 // not exported from the package). runTools$() folds each model turn with it to
@@ -26,14 +26,14 @@ interface Placed<T> {
  */
 export interface MessageState {
   /** The snapshot for this state; a new object for every new state. */
-  readonly response: ChatResponse;
+  readonly response: ChatResponseSnapshot;
   readonly id: string;
   readonly blocks: Placed<Block>;
   readonly plan: string;
   readonly calls: Placed<ToolCall>;
   readonly citations: Citation[];
-  readonly finishReason: ChatResponse['finish_reason'];
-  readonly usage: ChatResponse['usage'];
+  readonly finishReason: ChatResponseSnapshot['finish_reason'];
+  readonly usage: ChatResponseSnapshot['usage'];
 }
 
 /** Before any event: an empty message with no id (new arrays each time, never shared). */
@@ -167,8 +167,8 @@ function next(
   plan: string,
   calls: Placed<ToolCall>,
   citations: Citation[],
-  finishReason: ChatResponse['finish_reason'],
-  usage: ChatResponse['usage'],
+  finishReason: ChatResponseSnapshot['finish_reason'],
+  usage: ChatResponseSnapshot['usage'],
 ): MessageState {
   let message = prev.response.message;
   if (blocks !== prev.blocks || plan !== prev.plan || calls !== prev.calls || citations !== prev.citations) {
@@ -177,7 +177,7 @@ function next(
     if (calls.items.length > 0) message.tool_calls = calls.items;
     if (citations.length > 0) message.citations = citations;
   }
-  const response: ChatResponse = { id, message };
+  const response: ChatResponseSnapshot = { id, message };
   if (finishReason !== undefined) response.finish_reason = finishReason;
   if (usage !== undefined) response.usage = usage;
   return { response, id, blocks, plan, calls, citations, finishReason, usage };
