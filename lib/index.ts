@@ -96,4 +96,5 @@ export { CohereMaxStepsError, isCohereMaxStepsError } from './errors/CohereMaxSt
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own
 // export { hasErrorName } from './errors/CohereError'; // internal; use the is…Error guards
 // export { reduceMessage } from './operators/messageReducer'; // internal body of accumulateMessage and runTools$; use accumulateMessage()
+// export { ToolCallTracker } from './operators/toolCallTracker'; // internal: tool-call assembly shared by toolCalls, partialToolCalls and the reducer
 // The replay server and event builders live in the `cohere-rx/testing` entry point, so apps never bundle them.

@@ -1,12 +1,14 @@
 import type { Citation, TextContent, ThinkingContent, ToolCall } from '../types/common';
 import type { ToolLoopEvent } from '../types/loop';
-import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import { citationOf } from './citationOf';
 import type { ChatResponseSnapshot } from '../types/response';
+import { ToolCallTracker, wireCallOf } from './toolCallTracker';
 
-// The per-event logic of accumulateMessage(), as a pure reducer (internal,
-// not exported from the package). runTools$() folds each model turn with it to
-// get the step's response, so both read the stream the same way.
+// The per-event logic of accumulateMessage(), as a reducer (internal, not
+// exported from the package). runTools$() folds each model turn with it to
+// get the step's response, so both read the stream the same way. Tool calls
+// are assembled by the shared ToolCallTracker, as toolCalls() and
+// partialToolCalls() assemble them.
 
 type Block = TextContent | ThinkingContent;
 
@@ -21,8 +23,11 @@ interface Placed<T> {
 }
 
 /**
- * The message being assembled. Immutable: every change is a new state, built
- * field by field (no object spread: this runs once per token).
+ * The message being assembled: a fold's accumulator, advanced once per event
+ * (the tool-call tracker inside is shared by the states of one message and
+ * changes as they advance, so an old state is not reused). Every change is a
+ * new state with a new, immutable snapshot, built field by field (no object
+ * spread: this runs once per token).
  */
 export interface MessageState {
   /** The snapshot for this state; a new object for every new state. */
@@ -30,6 +35,7 @@ export interface MessageState {
   readonly id: string;
   readonly blocks: Placed<Block>;
   readonly plan: string;
+  readonly tracker: ToolCallTracker<undefined>;
   readonly calls: Placed<ToolCall>;
   readonly citations: Citation[];
   readonly finishReason: ChatResponseSnapshot['finish_reason'];
@@ -57,7 +63,7 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
       const start = event.delta?.message?.content;
       const block: Block =
         start?.type === 'thinking' ? { type: 'thinking', thinking: start.thinking ?? '' } : { type: 'text', text: start?.text ?? '' };
-      return next(s, s.id, put(s.blocks, event.index ?? 0, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
+      return next(s, put(s.blocks, event.index ?? 0, block), s.plan, s.calls, s.citations);
     }
     case 'content-delta': {
       const piece = event.delta?.message?.content;
@@ -72,51 +78,29 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
         if (!piece.text) return s;
         block = { type: 'text', text: (current?.text ?? '') + piece.text };
       }
-      return next(s, s.id, put(s.blocks, index, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
+      return next(s, put(s.blocks, index, block), s.plan, s.calls, s.citations);
     }
     case 'tool-plan-delta': {
       const piece = event.delta?.message?.tool_plan;
       if (!piece) return s;
-      return next(s, s.id, s.blocks, s.plan + piece, s.calls, s.citations, s.finishReason, s.usage);
+      return next(s, s.blocks, s.plan + piece, s.calls, s.citations);
     }
-    case 'tool-call-start': {
-      const start = event.delta?.message?.tool_calls;
-      const call: ToolCall = {
-        id: start?.id ?? '',
-        type: 'function',
-        function: { name: start?.function?.name ?? '', arguments: start?.function?.arguments ?? '' },
-      };
-      return next(s, s.id, s.blocks, s.plan, put(s.calls, event.index ?? 0, call), s.citations, s.finishReason, s.usage);
-    }
-    case 'tool-call-delta': {
-      const piece = event.delta?.message?.tool_calls?.function?.arguments;
-      if (!piece) return s;
-      const index = event.index ?? 0;
-      const base = find(s.calls, index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
-      const call: ToolCall = {
-        id: base.id,
-        type: 'function',
-        function: { name: base.function.name, arguments: base.function.arguments + piece },
-      };
-      return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
-    }
+    case 'tool-call-start':
+    case 'tool-call-delta':
     case 'tool-call-end': {
-      // A tool without parameters streams no arguments: they mean {}.
-      const index = event.index ?? 0;
-      const current = find(s.calls, index);
-      const args = current && argumentsOrEmptyObject(current.function.arguments);
-      if (!current || args === current.function.arguments) return s;
-      const call: ToolCall = { id: current.id, type: 'function', function: { name: current.function.name, arguments: args! } };
-      return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
+      const call = s.tracker.track(event);
+      // An end that leaves the arguments as they were (they were not empty) changes nothing visible.
+      if (!call || (call.ended && find(s.calls, call.index)?.function.arguments === call.arguments)) return s;
+      return next(s, s.blocks, s.plan, put(s.calls, call.index, wireCallOf(call)), s.citations);
     }
     case 'citation-start': {
       const citation = citationOf(event);
       if (!citation) return s;
-      return next(s, s.id, s.blocks, s.plan, s.calls, [...s.citations, citation], s.finishReason, s.usage);
+      return next(s, s.blocks, s.plan, s.calls, [...s.citations, citation]);
     }
     case 'message-end':
       // Always a new snapshot: the one with finish_reason and usage. The message keeps its identity.
-      return next(
+      return nextState(
         s,
         s.id || (event.id ?? ''),
         s.blocks,
@@ -148,6 +132,7 @@ function startMessage(id: string): MessageState {
     id,
     blocks,
     plan: '',
+    tracker: new ToolCallTracker(() => undefined),
     calls,
     citations: [],
     finishReason: undefined,
@@ -160,7 +145,12 @@ function startMessage(id: string): MessageState {
  * (else the snapshot keeps the previous message object); empty parts are left
  * out, as in a non-streaming response.
  */
-function next(
+/** The next state, with a changed part of the message (id, finish reason and usage as they were). */
+function next(s: MessageState, blocks: Placed<Block>, plan: string, calls: Placed<ToolCall>, citations: Citation[]): MessageState {
+  return nextState(s, s.id, blocks, plan, calls, citations, s.finishReason, s.usage);
+}
+
+function nextState(
   prev: MessageState,
   id: string,
   blocks: Placed<Block>,
@@ -180,7 +170,7 @@ function next(
   const response: ChatResponseSnapshot = { id, message };
   if (finishReason !== undefined) response.finish_reason = finishReason;
   if (usage !== undefined) response.usage = usage;
-  return { response, id, blocks, plan, calls, citations, finishReason, usage };
+  return { response, id, blocks, plan, tracker: prev.tracker, calls, citations, finishReason, usage };
 }
 
 /** The item at wire `index`, if there is one. */
