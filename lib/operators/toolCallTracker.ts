@@ -1,6 +1,5 @@
 import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import type { ToolCall } from '../types/common';
-import type { ToolCallDeltaEvent, ToolCallEndEvent, ToolCallStartEvent } from '../types/events';
 import type { ToolLoopEvent } from '../types/loop';
 
 // The one place where tool calls are assembled from a stream (internal, not
@@ -74,50 +73,39 @@ export class ToolCallTracker<T> {
    * an event for a closed call). `piece` then holds the text it added.
    */
   track(event: ToolLoopEvent): TrackedCall<T> | undefined {
+    let call: TrackedCall<T> | undefined;
     switch (event.type) {
       case 'message-start':
         this.calls.clear();
         this.last = undefined;
         return undefined;
-      case 'tool-call-start':
-        return this.start(event);
-      case 'tool-call-delta':
-        return this.delta(event);
+      case 'tool-call-start': {
+        const start = event.delta?.message?.tool_calls;
+        const first = start?.function?.arguments;
+        call = this.open(event.index ?? 0, start?.id ?? '', start?.function?.name ?? '');
+        call.arguments = this.piece = typeof first === 'string' ? first : '';
+        return call;
+      }
+      case 'tool-call-delta': {
+        const piece = event.delta?.message?.tool_calls?.function?.arguments;
+        if (typeof piece !== 'string' || piece === '') return undefined;
+        const index = event.index ?? 0;
+        call = this.find(index) ?? this.open(index, '', '');
+        if (call.ended) return undefined;
+        call.arguments += piece;
+        this.piece = piece;
+        return call;
+      }
       case 'tool-call-end':
-        return this.end(event);
+        call = this.find(event.index ?? 0);
+        if (!call || call.ended) return undefined;
+        call.ended = true;
+        call.arguments = argumentsOrEmptyObject(call.arguments);
+        this.piece = '';
+        return call;
       default:
         return undefined;
     }
-  }
-
-  private start(event: ToolCallStartEvent): TrackedCall<T> {
-    const start = event.delta?.message?.tool_calls;
-    const index = event.index ?? 0;
-    const first = start?.function?.arguments;
-    const call = this.open(index, start?.id ?? '', start?.function?.name ?? '');
-    this.piece = typeof first === 'string' ? first : '';
-    call.arguments = this.piece;
-    return call;
-  }
-
-  private delta(event: ToolCallDeltaEvent): TrackedCall<T> | undefined {
-    const piece = event.delta?.message?.tool_calls?.function?.arguments;
-    if (typeof piece !== 'string' || piece === '') return undefined;
-    const index = event.index ?? 0;
-    const call = this.find(index) ?? this.open(index, '', '');
-    if (call.ended) return undefined;
-    call.arguments += piece;
-    this.piece = piece;
-    return call;
-  }
-
-  private end(event: ToolCallEndEvent): TrackedCall<T> | undefined {
-    const call = this.find(event.index ?? 0);
-    if (!call || call.ended) return undefined;
-    call.ended = true;
-    call.arguments = argumentsOrEmptyObject(call.arguments);
-    this.piece = '';
-    return call;
   }
 
   private find(index: number): TrackedCall<T> | undefined {
