@@ -63,7 +63,7 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
       const start = event.delta?.message?.content;
       const block: Block =
         start?.type === 'thinking' ? { type: 'thinking', thinking: start.thinking ?? '' } : { type: 'text', text: start?.text ?? '' };
-      return next(s, put(s.blocks, event.index ?? 0, block), s.plan, s.calls, s.citations);
+      return next(s, s.id, put(s.blocks, event.index ?? 0, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
     }
     case 'content-delta': {
       const piece = event.delta?.message?.content;
@@ -78,12 +78,12 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
         if (!piece.text) return s;
         block = { type: 'text', text: (current?.text ?? '') + piece.text };
       }
-      return next(s, put(s.blocks, index, block), s.plan, s.calls, s.citations);
+      return next(s, s.id, put(s.blocks, index, block), s.plan, s.calls, s.citations, s.finishReason, s.usage);
     }
     case 'tool-plan-delta': {
       const piece = event.delta?.message?.tool_plan;
       if (!piece) return s;
-      return next(s, s.blocks, s.plan + piece, s.calls, s.citations);
+      return next(s, s.id, s.blocks, s.plan + piece, s.calls, s.citations, s.finishReason, s.usage);
     }
     case 'tool-call-start':
     case 'tool-call-delta':
@@ -91,16 +91,16 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
       const call = s.tracker.track(event);
       // An end that leaves the arguments as they were (they were not empty) changes nothing visible.
       if (!call || (call.ended && find(s.calls, call.index)?.function.arguments === call.arguments)) return s;
-      return next(s, s.blocks, s.plan, put(s.calls, call.index, wireCallOf(call)), s.citations);
+      return next(s, s.id, s.blocks, s.plan, put(s.calls, call.index, wireCallOf(call)), s.citations, s.finishReason, s.usage);
     }
     case 'citation-start': {
       const citation = citationOf(event);
       if (!citation) return s;
-      return next(s, s.blocks, s.plan, s.calls, [...s.citations, citation]);
+      return next(s, s.id, s.blocks, s.plan, s.calls, [...s.citations, citation], s.finishReason, s.usage);
     }
     case 'message-end':
       // Always a new snapshot: the one with finish_reason and usage. The message keeps its identity.
-      return nextState(
+      return next(
         s,
         s.id || (event.id ?? ''),
         s.blocks,
@@ -145,12 +145,7 @@ function startMessage(id: string): MessageState {
  * (else the snapshot keeps the previous message object); empty parts are left
  * out, as in a non-streaming response.
  */
-/** The next state, with a changed part of the message (id, finish reason and usage as they were). */
-function next(s: MessageState, blocks: Placed<Block>, plan: string, calls: Placed<ToolCall>, citations: Citation[]): MessageState {
-  return nextState(s, s.id, blocks, plan, calls, citations, s.finishReason, s.usage);
-}
-
-function nextState(
+function next(
   prev: MessageState,
   id: string,
   blocks: Placed<Block>,
