@@ -202,9 +202,11 @@ export class JsonPrefixParser {
 
   /**
    * Ends the text. A top-level number is complete now. Throws
-   * `CohereJsonError` (`incomplete`) unless one whole value has arrived.
+   * `CohereJsonError` (`incomplete`) unless one whole value has arrived;
+   * `why`, when given, says why the text ended (`structured()`: the answer
+   * stopped at `max_tokens`).
    */
-  finish(): void {
+  finish(why?: string): void {
     if (
       this.state === NUMBER &&
       this.stack.length === 0 &&
@@ -227,7 +229,8 @@ export class JsonPrefixParser {
           : this.state === LITERAL
             ? `inside ${this.literal}`
             : open;
-    throw new CohereJsonError('incomplete', this.where(this.offset), this.before, `the text ended ${inside}`);
+    const cause = why === undefined ? '' : ` (${why})`;
+    throw new CohereJsonError('incomplete', this.where(this.offset), this.before, `the text ended ${inside}${cause}`);
   }
 
   /** The value parsed so far (`undefined` while nothing shows), and clears `changed`. */

@@ -1,9 +1,10 @@
-import { from, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
+import { concatMap, defer, from, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
 import { CohereError } from '../errors/CohereError';
 import { parseToolCallArguments } from '../parseToolCallArguments';
 import type { ToolCall } from '../types/common';
 import type { ToolResultEvent } from '../types/loop';
-import type { ToolDefinition } from './defineTool';
+import { validated } from '../internal/standardSchema';
+import type { ToolContext, ToolDefinition } from './defineTool';
 
 /**
  * Runs the tool calls of one step (internal to `runTools$()`): at most
@@ -43,30 +44,40 @@ function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string
       settle({ error: new CohereError(`Unknown tool ${JSON.stringify(name)} (the tools are: ${known})`) });
       return;
     }
-    let result: unknown;
-    try {
-      const args = parseToolCallArguments(call);
-      result = tool.execute(args, {
-        call,
-        step,
-        get signal() {
-          controller ??= new AbortController();
-          return controller.signal;
-        },
-      });
-    } catch (error) {
-      settle({ error });
-      return;
-    }
+    const context: ToolContext = {
+      call,
+      step,
+      get signal() {
+        controller ??= new AbortController();
+        return controller.signal;
+      },
+    };
+
+    // The call path, one stage after the other: each stage is an Observable of
+    // one value, the next stage's input (it may wait: an async validator), and
+    // its error is the call's result. Unsubscribing the call unsubscribes the
+    // stage running.
+    //   parse    → the arguments object (CohereToolArgumentsError: not a JSON object)
+    //   validate → `input`'s output (CohereValidationError naming each issue); as parsed without `input`
+    //   execute  → the output: the last value of what `execute` returned
+    const output$ = parsed(call).pipe(
+      concatMap((args) => (tool.input === undefined ? of(args) : validated(tool.input, args, call))),
+      concatMap((args) => outputOf(tool.execute(args, context))),
+    );
     let last: unknown;
     subscriber.add(
-      outputOf(result).subscribe({
+      output$.subscribe({
         next: (value) => (last = value),
         error: (error: unknown) => settle({ error }),
         complete: () => settle({ output: last }),
       }),
     );
   });
+}
+
+/** The call's arguments object, parsed (an Observable of one value, or of the parse error). */
+function parsed(call: ToolCall): Observable<Record<string, unknown>> {
+  return defer(() => of(parseToolCallArguments<Record<string, unknown>>(call)));
 }
 
 /**
