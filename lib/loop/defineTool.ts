@@ -143,6 +143,6 @@ export function defineTool<Schema extends StandardSchemaV1, Output = unknown>(
 export function defineTool<Args extends object = Record<string, unknown>, Output = unknown>(
   definition: ToolDefinition<Args, Output> & { input?: undefined },
 ): ToolDefinition<Args, Output>;
-export function defineTool(definition: ToolDefinition): ToolDefinition {
+export function defineTool(definition: ToolDefinition<unknown>): ToolDefinition<unknown> {
   return definition;
 }
