@@ -202,11 +202,9 @@ export class JsonPrefixParser {
 
   /**
    * Ends the text. A top-level number is complete now. Throws
-   * `CohereJsonError` (`incomplete`) unless one whole value has arrived;
-   * `why`, when given, says why the text ended (`structured()`: the answer
-   * stopped at `max_tokens`).
+   * `CohereJsonError` (`incomplete`) unless one whole value has arrived.
    */
-  finish(why?: string): void {
+  finish(): void {
     if (
       this.state === NUMBER &&
       this.stack.length === 0 &&
@@ -229,8 +227,7 @@ export class JsonPrefixParser {
           : this.state === LITERAL
             ? `inside ${this.literal}`
             : open;
-    const cause = why === undefined ? '' : ` (${why})`;
-    throw new CohereJsonError('incomplete', this.where(this.offset), this.before, `the text ended ${inside}${cause}`);
+    throw new CohereJsonError('incomplete', this.where(this.offset), this.before, `the text ended ${inside}`);
   }
 
   /** The value parsed so far (`undefined` while nothing shows), and clears `changed`. */

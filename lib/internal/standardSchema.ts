@@ -42,27 +42,20 @@ function vendorOf(schema: StandardTypedV1): string {
 export function jsonSchemaOf(schema: StandardTypedV1, option: string): Record<string, unknown> {
   const vendor = vendorOf(schema);
   const converter = (schema['~standard'] as { jsonSchema?: { input?: unknown } }).jsonSchema;
-  if (converter === null || typeof converter !== 'object' || typeof converter.input !== 'function') {
-    const hint =
-      vendor === 'valibot' ? "wrap it in toStandardJsonSchema() from '@valibot/to-json-schema'" : 'use a schema that implements it';
-    throw new CohereConfigError(
-      option,
-      `the ${vendor} schema cannot describe itself as JSON Schema (it has no ~standard.jsonSchema, Standard JSON Schema): ${hint}, or write the JSON Schema by hand`,
-    );
-  }
   let json: unknown;
-  try {
-    json = (converter.input as (options: typeof TARGET) => unknown).call(converter, TARGET);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CohereConfigError(
-      option,
-      `the ${vendor} schema cannot be written as JSON Schema (draft-07): ${truncate(message)}; write the JSON Schema by hand instead`,
-    );
+  let problem: string | undefined;
+  if (typeof converter?.input !== 'function') {
+    const hint = vendor === 'valibot' ? ": wrap it in toStandardJsonSchema() from '@valibot/to-json-schema'" : '';
+    problem = `has no JSON Schema (~standard.jsonSchema, Standard JSON Schema)${hint}`;
+  } else {
+    try {
+      json = (converter.input as (options: typeof TARGET) => unknown).call(converter, TARGET);
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) problem = 'gave a JSON Schema that is not an object';
+    } catch (error) {
+      problem = `cannot be written as JSON Schema (draft-07): ${truncate(error instanceof Error ? error.message : String(error))}`;
+    }
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new CohereConfigError(option, `the ${vendor} schema's JSON Schema is not an object`);
-  }
+  if (problem !== undefined) throw new CohereConfigError(option, `the ${vendor} schema ${problem}; or write the JSON Schema by hand`);
   return json as Record<string, unknown>;
 }
 

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { concatMap, map, type Observable, type OperatorFunction } from 'rxjs';
 import { CohereConfigError } from '../errors/CohereConfigError';
+import { CohereJsonError, isCohereJsonError } from '../errors/CohereJsonError';
 import { JsonPrefixParser } from '../internal/jsonPrefixParser';
 import { isStandardSchema, validated } from '../internal/standardSchema';
 import type { ToolLoopEvent } from '../types/loop';
@@ -122,7 +123,11 @@ function answers(schema: StandardSchemaV1): OperatorFunction<ToolLoopEvent, Pars
     const end = (why?: string): void => {
       const whole = parser!;
       parser = undefined;
-      whole.finish(why);
+      try {
+        whole.finish();
+      } catch (error) {
+        throw why !== undefined && isCohereJsonError(error) ? explained(error, why) : error;
+      }
       subscriber.next({ done: true, answer: whole.snapshot() });
     };
 
@@ -163,4 +168,17 @@ function answers(schema: StandardSchemaV1): OperatorFunction<ToolLoopEvent, Pars
       },
     };
   });
+}
+
+/**
+ * The parser's `incomplete` error, saying why the text ended (its `problem`
+ * text read back from the message it wrote: the parser, shared with
+ * `partialJson()`, stays as it is).
+ */
+function explained(error: CohereJsonError, why: string): CohereJsonError {
+  const head = `Incomplete JSON at line ${error.line}, column ${error.column} (offset ${error.offset}): `;
+  const tail = `, near ${JSON.stringify(error.near)}`;
+  const { message } = error;
+  if (!message.startsWith(head) || !message.endsWith(tail)) return error;
+  return new CohereJsonError(error.reason, error, error.near, `${message.slice(head.length, -tail.length)} (${why})`);
 }

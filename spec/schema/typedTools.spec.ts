@@ -208,7 +208,7 @@ describe('defineTool: what cannot work', () => {
     const s = await model({ city: 'Paris' });
     const bare = { input: v.object({ city: v.string() }), execute: () => 1 } as ToolDefinition;
     const error = errorOf(await run(s, { forecast: bare }), isCohereConfigError);
-    expect(error.message).toContain('the valibot schema cannot describe itself as JSON Schema');
+    expect(error.message).toContain('the valibot schema has no JSON Schema (~standard.jsonSchema, Standard JSON Schema)');
     expect(error.message).toContain("toStandardJsonSchema() from '@valibot/to-json-schema'");
     expect(s.requests).toHaveLength(0);
   });
