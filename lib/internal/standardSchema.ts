@@ -1,5 +1,5 @@
 import type { StandardSchemaV1, StandardTypedV1 } from '@standard-schema/spec';
-import { defer, from, map, of, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { CohereConfigError } from '../errors/CohereConfigError';
 import { CohereValidationError } from '../errors/CohereValidationError';
 import type { ToolCall } from '../types/common';
@@ -60,25 +60,42 @@ export function jsonSchemaOf(schema: StandardTypedV1, option: string): Record<st
 }
 
 /**
+ * The output of a validation result: the schema's output value, or a throw of
+ * a `CohereValidationError` naming each issue. Failure is `issues` being
+ * present, not `value` missing: valibot's failures carry a `value` too.
+ */
+export function outputOf(result: StandardSchemaV1.Result<unknown>, value: unknown, toolCall?: ToolCall): unknown {
+  if (result.issues) throw new CohereValidationError(result.issues, { value, toolCall });
+  return result.value;
+}
+
+/**
  * `value`, validated: an Observable of the schema's output (defaults and
  * transforms applied), or of a `CohereValidationError` naming each issue.
  * Synchronous when the validator is; a validator that returns a Promise is
- * waited for (and its result ignored once unsubscribed). A validator that
- * throws errors the Observable with what it threw.
+ * waited for (its result ignored once unsubscribed). A validator that throws
+ * errors the Observable with what it threw.
  */
 export function validated(schema: StandardSchemaV1, value: unknown, toolCall?: ToolCall): Observable<unknown> {
-  return defer(() => {
-    const result = schema['~standard'].validate(value);
-    return isThenable(result) ? from(result) : of(result);
-  }).pipe(
-    map((result) => {
-      // Failure is `issues` being present, not `value` missing: valibot's failures carry a `value` too.
-      if (result.issues) throw new CohereValidationError(result.issues, { value, toolCall });
-      return result.value;
-    }),
-  );
+  return new Observable((subscriber) => {
+    const settle = (result: StandardSchemaV1.Result<unknown>): void => {
+      let output: unknown;
+      try {
+        output = outputOf(result, value, toolCall);
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      subscriber.next(output);
+      subscriber.complete();
+    };
+    const result = schema['~standard'].validate(value); // a throw errors the Observable
+    if (isThenable(result)) result.then(settle, (error: unknown) => subscriber.error(error));
+    else settle(result);
+  });
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+/** Whether a validator's result is a Promise (any thenable). */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -1,12 +1,11 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { concatMap, map, type Observable, type OperatorFunction } from 'rxjs';
+import { Observable, Subscription, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import { CohereConfigError } from '../errors/CohereConfigError';
 import { CohereJsonError, isCohereJsonError } from '../errors/CohereJsonError';
 import { JsonPrefixParser } from '../internal/jsonPrefixParser';
-import { isStandardSchema, validated } from '../internal/standardSchema';
+import { isStandardSchema, isThenable, outputOf } from '../internal/standardSchema';
 import type { ToolLoopEvent } from '../types/loop';
 import type { DeepPartial } from '../types/schema';
-import { createOperator } from './createOperator';
 
 /**
  * What `structured()` emits: the answer so far while it streams (`done:
@@ -28,9 +27,6 @@ export type StructuredAnswer<Input, Output = Input> =
       readonly value: Output;
     };
 
-/** A step of the parse stage: a partial, or an answer's whole value waiting to be validated. */
-type Parsed = { readonly done: false; readonly partial: unknown } | { readonly done: true; readonly answer: unknown };
-
 /**
  * Parses a JSON answer as it streams and validates it once it ended, with any
  * Standard Schema (zod, valibot, arktype…): a typed form filling in, then one
@@ -40,9 +36,10 @@ type Parsed = { readonly done: false; readonly partial: unknown } | { readonly d
  * skipped) with the incremental parser of `partialJson()`, each character
  * once, and emits `{ done: false, partial }` each time the value so far
  * changes (settled parts keep their identity, as in `partialJson()`). When
- * the message ends (`message-end`), the whole value is validated (an async
- * validator is waited for) and `{ done: true, value }` carries the schema's
- * output. Over a tool loop it starts over at each `message-start` and answers
+ * the message ends (`message-end`), the whole value is validated and `{
+ * done: true, value }` carries the schema's output. An async validator is
+ * waited for, and what follows the answer waits with it (the next message,
+ * the source's completion or error), so the order holds. Over a tool loop it starts over at each `message-start` and answers
  * for the message that ends the loop: a `TOOL_CALL` turn is not an answer.
  * Pair it with `response_format: responseFormat(schema)` on the request.
  *
@@ -92,83 +89,170 @@ type Parsed = { readonly done: false; readonly partial: unknown } | { readonly d
 export function structured<Schema extends StandardSchemaV1>(
   schema: Schema,
 ): OperatorFunction<ToolLoopEvent, StructuredAnswer<StandardSchemaV1.InferInput<Schema>, StandardSchemaV1.InferOutput<Schema>>> {
-  type Answer = StructuredAnswer<StandardSchemaV1.InferInput<Schema>, StandardSchemaV1.InferOutput<Schema>>;
+  // Not createOperator(): an async validator must hold back what follows the
+  // answer, completion included, which its handlers cannot. AnswerLink keeps
+  // the same guarantees (linked before the source is subscribed, a throw
+  // errors the output once, state per subscription).
   return (source) =>
-    source.pipe(
-      answers(schema),
-      // Partials pass as they are; an answer waits for its validation, and
-      // what follows it waits in turn (an async validator keeps the order).
-      concatMap((step): Observable<Answer> | Answer[] =>
-        step.done
-          ? validated(schema, step.answer).pipe(
-              map((value): Answer => ({ done: true, value: value as StandardSchemaV1.InferOutput<Schema> })),
-            )
-          : [step as Answer],
-      ),
-    );
+    new Observable((destination) => {
+      const link = new AnswerLink(destination, schema);
+      destination.add(link);
+      if (!link.closed) source.subscribe(link);
+    });
 }
 
-/** The parse stage: each message's text, parsed as it arrives; its whole value when it ends as an answer. */
-function answers(schema: StandardSchemaV1): OperatorFunction<ToolLoopEvent, Parsed> {
-  return createOperator((subscriber) => {
+/** What the link emits, before `structured()` types it from the schema. */
+type Emitted = { readonly done: false; readonly partial: unknown } | { readonly done: true; readonly value: unknown };
+
+/**
+ * The link between the source and one subscriber: a Subscription that is also
+ * the Observer RxJS subscribes to the source as it is (so a synchronous source
+ * sees it closed as soon as downstream unsubscribes).
+ */
+class AnswerLink extends Subscription implements Observer<ToolLoopEvent> {
+  private readonly destination: Subscriber<Emitted>;
+  private readonly schema: StandardSchemaV1;
+  /** The current message's answer, parsed so far; `undefined` outside a message or once answered. */
+  private parser: JsonPrefixParser | undefined;
+  /** An async validation is running: events wait in `held`, the source's end in `ended` (its error, or completion). */
+  private validating = false;
+  private held: ToolLoopEvent[] = [];
+  private ended: { error: unknown } | true | undefined;
+
+  constructor(destination: Subscriber<Emitted>, schema: StandardSchemaV1) {
+    super();
+    this.destination = destination;
+    this.schema = schema;
     if (!isStandardSchema(schema)) {
-      throw new CohereConfigError(
-        'schema',
-        'structured() expected a Standard Schema (a zod, valibot or arktype schema…: an object with ~standard.validate)',
+      this.error(
+        new CohereConfigError(
+          'schema',
+          'structured() expected a Standard Schema (a zod, valibot or arktype schema…: an object with ~standard.validate)',
+        ),
       );
     }
-    /** The current message's answer, parsed so far; `undefined` outside a message or once answered. */
-    let parser: JsonPrefixParser | undefined;
+  }
 
-    const end = (why?: string): void => {
-      const whole = parser!;
-      parser = undefined;
+  next(event: ToolLoopEvent): void {
+    if (this.closed) return;
+    if (this.validating) {
+      this.held.push(event);
+      return;
+    }
+    try {
+      this.handle(event);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** The source's error: after the answer being validated, if any. */
+  error(error: unknown): void {
+    if (this.closed) return;
+    if (this.validating) this.ended = { error };
+    else this.fail(error);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    if (!this.validating && this.parser !== undefined) {
       try {
-        whole.finish();
+        this.end(); // ended without its message-end: a whole value still counts, a cut one is an error
       } catch (error) {
-        throw why !== undefined && isCohereJsonError(error) ? explained(error, why) : error;
+        this.fail(error);
+        return;
       }
-      subscriber.next({ done: true, answer: whole.snapshot() });
-    };
+    }
+    if (this.validating) {
+      this.ended = true;
+      return;
+    }
+    this.unsubscribe();
+    this.destination.complete();
+  }
 
-    return {
-      next: (event) => {
-        switch (event.type) {
-          case 'message-start':
-            parser = new JsonPrefixParser();
-            return;
-          case 'content-delta': {
-            const text = event.delta?.message?.content?.text;
-            if (typeof text !== 'string' || text === '') return;
-            const current = (parser ??= new JsonPrefixParser());
-            try {
-              current.push(text);
-            } finally {
-              // On a fault, what was parsed before it is delivered, then the error.
-              if (current.changed) subscriber.next({ done: false, partial: current.snapshot() });
-            }
-            return;
-          }
-          case 'message-end': {
-            if (parser === undefined) return;
-            const reason = event.delta?.finish_reason;
-            if (reason === 'TOOL_CALL')
-              parser = undefined; // a tool turn, not the answer: the next message is
-            else if (reason === 'ERROR' || reason === 'TIMEOUT')
-              return; // the source's own error follows
-            else end(reason === 'MAX_TOKENS' ? 'the answer stopped at max_tokens: finish_reason MAX_TOKENS' : undefined);
-            return;
-          }
-          default:
-            return;
+  /** Errors the output, once, and lets go of the source. */
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.destination.error(error);
+  }
+
+  private handle(event: ToolLoopEvent): void {
+    switch (event.type) {
+      case 'message-start':
+        this.parser = new JsonPrefixParser();
+        return;
+      case 'content-delta': {
+        const text = event.delta?.message?.content?.text;
+        if (typeof text !== 'string' || text === '') return;
+        const parser = (this.parser ??= new JsonPrefixParser());
+        try {
+          parser.push(text);
+        } finally {
+          // On a fault, what was parsed before it is delivered, then the error.
+          if (parser.changed) this.destination.next({ done: false, partial: parser.snapshot() });
         }
+        return;
+      }
+      case 'message-end': {
+        if (this.parser === undefined) return;
+        const reason = event.delta?.finish_reason;
+        if (reason === 'TOOL_CALL')
+          this.parser = undefined; // a tool turn, not the answer: the next message is
+        else if (reason !== 'ERROR' && reason !== 'TIMEOUT') this.end(reason === 'MAX_TOKENS' ? MAX_TOKENS : undefined);
+        // ERROR, TIMEOUT: the source's own error follows
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The answer ended: its whole value, validated (now, or when an async validator settles). */
+  private end(why?: string): void {
+    const parser = this.parser!;
+    this.parser = undefined;
+    try {
+      parser.finish();
+    } catch (error) {
+      throw why !== undefined && isCohereJsonError(error) ? explained(error, why) : error;
+    }
+    const value = parser.snapshot();
+    const result = this.schema['~standard'].validate(value);
+    if (!isThenable(result)) {
+      this.destination.next({ done: true, value: outputOf(result, value) });
+      return;
+    }
+    this.validating = true;
+    result.then(
+      (settled) => {
+        if (this.closed) return;
+        this.validating = false;
+        try {
+          this.destination.next({ done: true, value: outputOf(settled, value) });
+        } catch (error) {
+          this.fail(error);
+          return;
+        }
+        this.resume();
       },
-      complete: () => {
-        if (parser !== undefined) end(); // ended without its message-end: a whole value still counts, a cut one is an error
-      },
-    };
-  });
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  /** After an async validation: the events that waited, in order (until another validation waits), then the source's end. */
+  private resume(): void {
+    while (this.held.length > 0 && !this.validating && !this.closed) this.next(this.held.shift()!);
+    const ended = this.ended;
+    if (ended === undefined || this.validating || this.closed) return;
+    this.ended = undefined;
+    if (ended === true) this.complete();
+    else this.fail(ended.error);
+  }
 }
+
+const MAX_TOKENS = 'the answer stopped at max_tokens: finish_reason MAX_TOKENS';
 
 /**
  * The parser's `incomplete` error, saying why the text ended (its `problem`

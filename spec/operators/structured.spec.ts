@@ -1,4 +1,5 @@
-import { from, take, toArray, lastValueFrom } from 'rxjs';
+import { from, lastValueFrom, Subject, take, toArray } from 'rxjs';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { TestScheduler } from 'rxjs/testing';
 import { z } from 'zod';
 import {
@@ -259,6 +260,103 @@ describe('structured', () => {
     expect(error.toolCall).toBeUndefined();
     expect(error.value).toEqual({ title: 'Stew', minutes: 600, steps: [] });
     expect(failed.values).toHaveLength(1); // the partial came first
+  });
+
+  describe('with an async validator', () => {
+    /** A Standard Schema whose validations each wait for `release()`: recipes pass, anything else fails. */
+    function gated() {
+      const waiting: (() => void)[] = [];
+      const schema = {
+        '~standard': {
+          version: 1 as const,
+          vendor: 'spec',
+          validate: (value: unknown) =>
+            new Promise<StandardSchemaV1.Result<unknown>>((resolve) => waiting.push(() => resolve(Recipe['~standard'].validate(value)))),
+        },
+      };
+      return {
+        schema,
+        release: () => waiting.shift()!(),
+        get pending() {
+          return waiting.length;
+        },
+      };
+    }
+    const answer = [messageStart(), e['j']!, e['l']!, e['v']!, ev['e']!];
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+    it('should hold what follows an answer, another answer included, until its validation settles, in order', async () => {
+      const gate = gated();
+      const source$ = new Subject<ToolLoopEvent>();
+      const seen: unknown[] = [];
+      let completed = false;
+      source$.pipe(structured(gate.schema)).subscribe({ next: (a) => seen.push(a), complete: () => (completed = true) });
+      answer.forEach((event) => source$.next(event));
+      expect(seen).toEqual([A, B, D]);
+      answer.forEach((event) => source$.next(event)); // a second answer arrives while the first is validated
+      source$.complete();
+      expect(seen).toEqual([A, B, D]);
+      expect(gate.pending).toBe(1);
+      gate.release();
+      await tick();
+      expect(seen).toEqual([A, B, D, V, A, B, D]); // the second answer's partials, then its own validation waits
+      expect(completed).toBe(false);
+      gate.release();
+      await tick();
+      expect(seen).toEqual([A, B, D, V, A, B, D, V]);
+      expect(completed).toBe(true);
+    });
+
+    it("should deliver the source's error after the answer it was validating", async () => {
+      const gate = gated();
+      const source$ = new Subject<ToolLoopEvent>();
+      const seen: unknown[] = [];
+      let failure: unknown;
+      source$.pipe(structured(gate.schema)).subscribe({ next: (a) => seen.push(a), error: (err: unknown) => (failure = err) });
+      answer.forEach((event) => source$.next(event));
+      const error = new Error('the loop failed after its answer');
+      source$.error(error);
+      expect(failure).toBeUndefined();
+      gate.release();
+      await tick();
+      expect(seen).toEqual([A, B, D, V]);
+      expect(failure).toBe(error);
+    });
+
+    it('should error with the CohereValidationError of a failed async validation, dropping what waited', async () => {
+      const gate = gated();
+      const source$ = new Subject<ToolLoopEvent>();
+      const out = collect(source$.pipe(structured(gate.schema)));
+      [messageStart(), textDelta('{"title":"x","minutes":0,"steps":[]}'), messageEnd('COMPLETE')].forEach((event) => source$.next(event));
+      source$.next(messageStart());
+      gate.release();
+      const result = await out;
+      expect(errorOf(result, isCohereValidationError).message).toBe(
+        'The answer does not match its schema:\n- minutes: Too small: expected number to be >=1',
+      );
+      expect(source$.observed).toBe(false);
+    });
+
+    it('should emit nothing more once unsubscribed while validating', async () => {
+      const gate = gated();
+      const source$ = new Subject<ToolLoopEvent>();
+      const seen: unknown[] = [];
+      const subscription = source$.pipe(structured(gate.schema)).subscribe((a) => seen.push(a));
+      answer.forEach((event) => source$.next(event));
+      subscription.unsubscribe();
+      expect(source$.observed).toBe(false);
+      gate.release();
+      await tick();
+      expect(seen).toEqual([A, B, D]);
+    });
+
+    it('should error with what a rejected validation rejected with', async () => {
+      const rejection = new Error('validator down');
+      const broken = { '~standard': { version: 1 as const, vendor: 'spec', validate: () => Promise.reject(rejection) } };
+      const out = await collect(from(answer).pipe(structured(broken)));
+      expect(out.error).toBe(rejection);
+      expect(out.values).toEqual([A, B, D]);
+    });
   });
 
   it('should error at subscribe with a CohereConfigError for a schema that is not a Standard Schema', async () => {
