@@ -1,4 +1,4 @@
-import { concatMap, defer, from, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
+import { concatMap, from, identity, map, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
 import { CohereError } from '../errors/CohereError';
 import { parseToolCallArguments } from '../parseToolCallArguments';
 import type { ToolCall } from '../types/common';
@@ -53,15 +53,18 @@ function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string
       },
     };
 
-    // The call path, one stage after the other: each stage is an Observable of
-    // one value, the next stage's input (it may wait: an async validator), and
-    // its error is the call's result. Unsubscribing the call unsubscribes the
-    // stage running.
+    // The call path, one stage after the other. Each stage takes the value the
+    // one before gave and gives the next one's input, now or later (an async
+    // validator: a concatMap to an Observable of one value); a stage's error is
+    // the call's result, and the stages after it do not run. Unsubscribing the
+    // call unsubscribes the stage running. A new stage (between validate and
+    // execute, say) is one more concatMap in this list.
     //   parse    → the arguments object (CohereToolArgumentsError: not a JSON object)
-    //   validate → `input`'s output (CohereValidationError naming each issue); as parsed without `input`
+    //   validate → `input`'s output (CohereValidationError naming each issue); skipped without `input`
     //   execute  → the output: the last value of what `execute` returned
-    const output$ = parsed(call).pipe(
-      concatMap((args) => (tool.input === undefined ? of(args) : validated(tool.input, args, call))),
+    const output$ = of(call).pipe(
+      map((toolCall) => parseToolCallArguments<Record<string, unknown>>(toolCall)),
+      tool.input === undefined ? identity : concatMap((args) => validated(tool.input!, args, call)),
       concatMap((args) => outputOf(tool.execute(args, context))),
     );
     let last: unknown;
@@ -73,11 +76,6 @@ function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string
       }),
     );
   });
-}
-
-/** The call's arguments object, parsed (an Observable of one value, or of the parse error). */
-function parsed(call: ToolCall): Observable<Record<string, unknown>> {
-  return defer(() => of(parseToolCallArguments<Record<string, unknown>>(call)));
 }
 
 /**
