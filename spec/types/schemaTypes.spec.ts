@@ -38,8 +38,15 @@ function compile(): { own: readonly ts.Diagnostic[]; strippedErrorLines: Set<num
   return { own, strippedErrorLines, directives };
 }
 
-describe('type tests (spec/types/schema.types.ts)', () => {
-  const result = compile();
+// The compiler reads node_modules' RxJS types whatever jest maps `rxjs` to, so
+// the RxJS matrix's runs (COHERE_RX_RXJS_DIR) would check nothing new here.
+const describeTypes = process.env['COHERE_RX_RXJS_DIR'] ? describe.skip : describe;
+
+describeTypes('type tests (spec/types/schema.types.ts)', () => {
+  let result: ReturnType<typeof compile>;
+  beforeAll(() => {
+    result = compile();
+  });
 
   it('should compile with no error: every type as expected, every @ts-expect-error met', () => {
     const messages = result.own.map((d) => {
