@@ -91,6 +91,14 @@ export { isStepEndEvent } from './loop/isStepEndEvent';
 export type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from './types/loop';
 export { CohereMaxStepsError, isCohereMaxStepsError } from './errors/CohereMaxStepsError';
 
+// Typed tools and structured output (Standard Schema: zod, valibot, arktype…; types only)
+export type { SchemaToolDefinition } from './loop/defineTool';
+export { responseFormat } from './responseFormat';
+export { structured } from './operators/structured';
+export type { StructuredAnswer } from './operators/structured';
+export type { DeepPartial, StandardSchemaWithJsonSchema } from './types/schema';
+export { CohereValidationError, isCohereValidationError } from './errors/CohereValidationError';
+
 // Deliberately not exported:
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own
 // export { hasErrorName } from './errors/CohereError'; // internal; use the is…Error guards

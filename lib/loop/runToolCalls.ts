@@ -1,9 +1,10 @@
-import { from, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
+import { concatMap, from, identity, map, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
 import { CohereError } from '../errors/CohereError';
 import { parseToolCallArguments } from '../parseToolCallArguments';
 import type { ToolCall } from '../types/common';
 import type { ToolResultEvent } from '../types/loop';
-import type { ToolDefinition } from './defineTool';
+import { validated } from '../internal/standardSchema';
+import type { ToolContext, ToolDefinition } from './defineTool';
 
 /**
  * Runs the tool calls of one step (internal to `runTools$()`): at most
@@ -43,24 +44,32 @@ function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string
       settle({ error: new CohereError(`Unknown tool ${JSON.stringify(name)} (the tools are: ${known})`) });
       return;
     }
-    let result: unknown;
-    try {
-      const args = parseToolCallArguments(call);
-      result = tool.execute(args, {
-        call,
-        step,
-        get signal() {
-          controller ??= new AbortController();
-          return controller.signal;
-        },
-      });
-    } catch (error) {
-      settle({ error });
-      return;
-    }
+    const context: ToolContext = {
+      call,
+      step,
+      get signal() {
+        controller ??= new AbortController();
+        return controller.signal;
+      },
+    };
+
+    // The call path, one stage after the other. Each stage takes the value the
+    // one before gave and gives the next one's input, now or later (an async
+    // validator: a concatMap to an Observable of one value); a stage's error is
+    // the call's result, and the stages after it do not run. Unsubscribing the
+    // call unsubscribes the stage running. A new stage (between validate and
+    // execute, say) is one more concatMap in this list.
+    //   parse    → the arguments object (CohereToolArgumentsError: not a JSON object)
+    //   validate → `input`'s output (CohereValidationError naming each issue); skipped without `input`
+    //   execute  → the output: the last value of what `execute` returned
+    const output$ = of(call).pipe(
+      map((toolCall) => parseToolCallArguments<Record<string, unknown>>(toolCall)),
+      tool.input === undefined ? identity : concatMap((args) => validated(tool.input!, args, call)),
+      concatMap((args) => outputOf(tool.execute(args, context))),
+    );
     let last: unknown;
     subscriber.add(
-      outputOf(result).subscribe({
+      output$.subscribe({
         next: (value) => (last = value),
         error: (error: unknown) => settle({ error }),
         complete: () => settle({ output: last }),

@@ -6,6 +6,7 @@ import { CohereMaxStepsError } from '../errors/CohereMaxStepsError';
 import { onAbort } from '../internal/abortListener';
 import { safeCause } from '../internal/secret';
 import { CohereConfigError } from '../errors/CohereConfigError';
+import { isStandardSchema, jsonSchemaOf } from '../internal/standardSchema';
 import { initialMessageState, reduceMessage } from '../operators/messageReducer';
 import type { ToolCall } from '../types/common';
 import type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from '../types/loop';
@@ -85,7 +86,12 @@ export function runTools$(request: ChatRequest, options: RunToolsOptions): Obser
     const { tools, maxSteps = DEFAULT_MAX_STEPS, toolConcurrency = Infinity, ...streamOptions } = options;
     const problem = checkOptions(tools, maxSteps, toolConcurrency);
     if (problem) return subscriber.error(problem);
-    const requestTools = request.tools ?? toolsOf(tools);
+    let requestTools: Tool[] | undefined;
+    try {
+      requestTools = request.tools ?? toolsOf(tools);
+    } catch (error) {
+      return subscriber.error(error); // an `input` that cannot be written as JSON Schema: a CohereConfigError naming the tool
+    }
 
     const turn = (step: number, messages: ChatMessage[]): void => {
       let state = initialMessageState();
@@ -140,6 +146,15 @@ export function runTools$(request: ChatRequest, options: RunToolsOptions): Obser
 /** The loop's own options: a `CohereConfigError` naming the one that can never work. */
 function checkOptions(tools: unknown, maxSteps: number, toolConcurrency: number): CohereConfigError | undefined {
   if (tools === null || typeof tools !== 'object') return new CohereConfigError('tools', 'expected an object of tool definitions by name');
+  for (const [name, tool] of Object.entries(tools as Record<string, ToolDefinition | undefined>)) {
+    const input = tool?.input;
+    if (input !== undefined && !isStandardSchema(input)) {
+      return new CohereConfigError(
+        `tools.${name}.input`,
+        'expected a Standard Schema (a zod, valibot or arktype schema…: an object with ~standard.validate)',
+      );
+    }
+  }
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1) && maxSteps !== Infinity) {
     return new CohereConfigError('maxSteps', `expected a whole number, 1 or more, got ${String(maxSteps)}`);
   }
@@ -149,12 +164,19 @@ function checkOptions(tools: unknown, maxSteps: number, toolConcurrency: number)
   return undefined;
 }
 
-/** Cohere's tool list from the definitions; none when there are none. */
+/**
+ * Cohere's tool list from the definitions; none when there are none. A
+ * tool's `parameters` are its own, else its `input`'s JSON Schema (draft-07),
+ * else the empty object schema (a tool without arguments). Throws a
+ * `CohereConfigError` for an `input` that cannot be written as JSON Schema.
+ */
 function toolsOf(tools: Record<string, ToolDefinition>): Tool[] | undefined {
   const list = Object.entries(tools).map(([name, tool]): Tool => {
     const fn: Tool['function'] = { name };
     if (tool.description !== undefined) fn.description = tool.description;
-    if (tool.parameters !== undefined) fn.parameters = tool.parameters;
+    fn.parameters =
+      (tool.parameters as Record<string, unknown> | undefined) ??
+      (tool.input !== undefined ? jsonSchemaOf(tool.input, `tools.${name}.input`) : { type: 'object', properties: {} });
     return { type: 'function', function: fn };
   });
   return list.length > 0 ? list : undefined;
