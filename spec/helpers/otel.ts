@@ -9,7 +9,6 @@ import {
   DataPointType,
   MeterProvider,
   MetricReader,
-  type HistogramMetricData,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -77,7 +76,7 @@ export function startOtel(): Otel {
       const metric = (await metrics()).get(name);
       if (!metric) return [];
       if (metric.dataPointType !== DataPointType.HISTOGRAM) throw new Error(`${name} is not a histogram`);
-      return (metric as HistogramMetricData).dataPoints.map((p) => ({
+      return (metric).dataPoints.map((p) => ({
         attributes: p.attributes,
         count: p.value.count,
         sum: p.value.sum ?? NaN,
