@@ -90,7 +90,7 @@ export function requestAttributes(request: ChatRequest): Attributes {
     [GEN_AI_REQUEST_FREQUENCY_PENALTY]: number(r.frequency_penalty),
     [GEN_AI_REQUEST_PRESENCE_PENALTY]: number(r.presence_penalty),
     [GEN_AI_REQUEST_STOP_SEQUENCES]:
-      Array.isArray(r.stop_sequences) && r.stop_sequences.every((s) => typeof s === 'string') ? (r.stop_sequences) : undefined,
+      Array.isArray(r.stop_sequences) && r.stop_sequences.every((s) => typeof s === 'string') ? r.stop_sequences : undefined,
     [GEN_AI_OUTPUT_TYPE]: format === 'json_object' ? 'json' : format === 'text' ? 'text' : undefined,
   };
 }

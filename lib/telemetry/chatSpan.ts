@@ -1,6 +1,6 @@
 import { context as contextApi, SpanKind, trace, type Attributes } from '@opentelemetry/api';
-import { accumulateMessage, type ChatRequest, type ChatStreamEvent, type ChatTrace, type Usage } from 'cohere-rx';
-import { Observable, Subject, type ObservedValueOf, type Subscription } from 'rxjs';
+import type { ChatRequest, ChatStreamEvent, ChatTrace, Usage } from 'cohere-rx';
+import { Observable, type Subscription } from 'rxjs';
 import {
   CANCELLED,
   ERROR_TYPE,
@@ -27,11 +27,8 @@ import {
   serverAttributes,
   statusCodeOf,
 } from './attributes';
-import { inputMessagesOf, outputMessagesOf } from './content';
+import { AnswerRecorder, inputMessagesOf, outputMessagesOf, type Answer } from './content';
 import { defined, endSpan, errorTypeOfEnding, type Ending, type Scope, type Shared } from './recorder';
-
-/** The snapshot `accumulateMessage()` emits (the answer so far). */
-type Snapshot = ObservedValueOf<ReturnType<ReturnType<typeof accumulateMessage>>>;
 
 /**
  * One `chat {model}` span (kind CLIENT) per subscription of a chat stream,
@@ -152,21 +149,20 @@ class Turn {
   firstChunkSeconds: number | undefined;
   /** A `message-end` came and no message has started since. */
   whole = false;
+  readonly #content: AnswerRecorder | undefined;
+
   /** The answers (one per message-end), with `recordContent`. */
-  readonly answers: Snapshot[] | undefined;
-  readonly #events: Subject<ChatStreamEvent> | undefined;
-  #latest: Snapshot | undefined;
+  get answers(): readonly Answer[] | undefined {
+    return this.#content?.answers;
+  }
 
   constructor(recordContent: boolean) {
-    if (!recordContent) return;
-    this.answers = [];
-    this.#events = new Subject<ChatStreamEvent>();
-    this.#events.pipe(accumulateMessage()).subscribe((snapshot) => (this.#latest = snapshot));
+    if (recordContent) this.#content = new AnswerRecorder();
   }
 
   /** Takes one event in; `true` when it is the first chunk of output (its time is then in `firstChunkSeconds`). */
   add(event: ChatStreamEvent, started: number): boolean {
-    this.#events?.next(event);
+    this.#content?.add(event);
     let first = false;
     // The first chunk is the first event after `message-start`: output (text,
     // thinking, a tool plan or call) or the end. `message-start` itself comes
@@ -184,8 +180,6 @@ class Turn {
       const reason = event.delta?.finish_reason;
       if (typeof reason === 'string') this.finishReasons.push(reason);
       this.addUsage(event.delta?.usage);
-      if (this.#latest) this.answers?.push(this.#latest);
-      this.#latest = undefined;
     }
     return first;
   }

@@ -3,13 +3,23 @@
 // semantic conventions v1.41.0), recorded as JSON strings on spans (the
 // OpenTelemetry JS API has no structured attribute values yet). Only used
 // with `recordContent: true`.
-import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, ToolCall } from 'cohere-rx';
+import type { ChatMessage, ChatRequest, ChatStreamEvent, FinishReason, ToolCall } from 'cohere-rx';
 
 type Part = Record<string, unknown> & { type: string };
 interface Message {
   role: string;
   parts: Part[];
   finish_reason?: string;
+}
+
+/** One answer of the model: a step-end's response, or what {@link AnswerRecorder} assembled. */
+export interface Answer {
+  readonly message: {
+    readonly content?: unknown;
+    readonly tool_plan?: string | undefined;
+    readonly tool_calls?: readonly ToolCall[] | undefined;
+  };
+  readonly finish_reason?: FinishReason | undefined;
 }
 
 /** `gen_ai.input.messages`: the request's messages, in order. */
@@ -20,7 +30,7 @@ export function inputMessagesOf(request: ChatRequest): string | undefined {
 }
 
 /** `gen_ai.output.messages`: one message per answer (a relayed tool loop gives several). */
-export function outputMessagesOf(responses: readonly ChatResponse[]): string {
+export function outputMessagesOf(responses: readonly Answer[]): string {
   return json(responses.map(outputMessage));
 }
 
@@ -43,13 +53,90 @@ function inputMessage(message: ChatMessage): Message {
   return { role, parts };
 }
 
-function outputMessage(response: ChatResponse): Message {
+function outputMessage(response: Answer): Message {
   const { content, tool_plan, tool_calls } = response.message;
   const parts: Part[] = [];
   if (tool_plan) parts.push({ type: 'reasoning', content: tool_plan });
   parts.push(...contentParts(content));
   if (tool_calls) parts.push(...tool_calls.map(toolCallPart));
   return { role: 'assistant', parts, finish_reason: finishReasonOf(response.finish_reason) };
+}
+
+/**
+ * Assembles each message's answer from its events as they pass: a push per
+ * piece, joined once at the message's end (the span needs only the whole
+ * answer, not a snapshot per event as `accumulateMessage()` makes).
+ */
+export class AnswerRecorder {
+  readonly answers: Answer[] = [];
+  #blocks = new Map<number, { type: 'text' | 'thinking'; pieces: string[] }>();
+  #plan: string[] = [];
+  #calls = new Map<number, { id: unknown; name: unknown; pieces: string[] }>();
+
+  add(event: ChatStreamEvent): void {
+    switch (event.type) {
+      case 'message-start':
+        this.#reset();
+        break;
+      case 'content-start': {
+        const content = event.delta?.message?.content;
+        const type = content?.type === 'thinking' ? 'thinking' : 'text';
+        const first = type === 'thinking' ? content?.thinking : content?.text;
+        this.#blocks.set(event.index ?? 0, { type, pieces: typeof first === 'string' && first !== '' ? [first] : [] });
+        break;
+      }
+      case 'content-delta': {
+        const index = event.index ?? 0;
+        const block = this.#blocks.get(index) ?? { type: 'text', pieces: [] };
+        this.#blocks.set(index, block);
+        const content = event.delta?.message?.content;
+        const piece = block.type === 'thinking' ? (content?.thinking ?? content?.text) : (content?.text ?? content?.thinking);
+        if (typeof piece === 'string') block.pieces.push(piece);
+        break;
+      }
+      case 'tool-plan-delta': {
+        const piece = event.delta?.message?.tool_plan;
+        if (typeof piece === 'string') this.#plan.push(piece);
+        break;
+      }
+      case 'tool-call-start': {
+        const call = event.delta?.message?.tool_calls;
+        const first = call?.function?.arguments;
+        this.#calls.set(event.index ?? 0, { id: call?.id, name: call?.function?.name, pieces: typeof first === 'string' ? [first] : [] });
+        break;
+      }
+      case 'tool-call-delta': {
+        const piece = event.delta?.message?.tool_calls?.function?.arguments;
+        if (typeof piece === 'string') this.#calls.get(event.index ?? 0)?.pieces.push(piece);
+        break;
+      }
+      case 'message-end': {
+        const byIndex = <T>(map: Map<number, T>): T[] => [...map.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+        const content = byIndex(this.#blocks).map((b) =>
+          b.type === 'thinking' ? { type: b.type, thinking: b.pieces.join('') } : { type: b.type, text: b.pieces.join('') },
+        );
+        const tool_calls = byIndex(this.#calls).map((c): ToolCall => ({
+          id: String(c.id ?? ''),
+          type: 'function',
+          function: { name: String(c.name ?? ''), arguments: c.pieces.join('') || '{}' },
+        }));
+        this.answers.push({
+          message: { content, tool_plan: this.#plan.join('') || undefined, tool_calls },
+          finish_reason: event.delta?.finish_reason,
+        });
+        this.#reset();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #reset(): void {
+    this.#blocks = new Map();
+    this.#plan = [];
+    this.#calls = new Map();
+  }
 }
 
 /** Text, thinking, images and documents as message parts. */

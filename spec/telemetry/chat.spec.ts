@@ -2,7 +2,17 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { first, lastValueFrom, take, toArray } from 'rxjs';
 import { chatStream$, CohereConfigError, type ChatRequest, type ChatStreamOptions } from '../../lib';
 import { openTelemetry } from '../../lib/telemetry';
-import { answerEvents, startReplayServer, tokenize, type ReplayServer } from '../../lib/testing';
+import {
+  answerEvents,
+  contentEnd,
+  contentStart,
+  messageStart,
+  startReplayServer,
+  thinkingDelta,
+  tokenize,
+  toolCallEvents,
+  type ReplayServer,
+} from '../../lib/testing';
 import { sleep, sseHeaders, startLoopback } from '../helpers/loopback';
 import { startOtel, type Otel } from '../helpers/otel';
 import { toSse } from '../helpers/sse';
@@ -267,6 +277,32 @@ describe('openTelemetry() on chatStream$', () => {
     ]);
     expect(JSON.parse(attributes['gen_ai.output.messages'] as string)).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: 'Hello there, friend.' }], finish_reason: 'stop' },
+    ]);
+  });
+
+  it('should record thinking, a tool plan and tool calls among the output messages with recordContent: true', async () => {
+    await server.close();
+    const turn = [
+      messageStart('resp-2'),
+      contentStart(0, 'thinking'),
+      thinkingDelta('Weather needs '),
+      thinkingDelta('a tool.'),
+      contentEnd(0),
+      ...toolCallEvents([{ name: 'get_weather', arguments: { city: 'Paris' }, id: 'call_1' }], { plan: 'I will look it up.' }).slice(1),
+    ];
+    server = await startReplayServer({ pick: () => turn });
+    const telemetry = openTelemetry({ tracer: otel.tracer, meter: otel.meter, recordContent: true });
+    await lastValueFrom(chatStream$(request, options({ telemetry })).pipe(toArray()));
+    expect(JSON.parse(otel.span('chat command-a-03-2025').attributes['gen_ai.output.messages'] as string)).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'reasoning', content: 'I will look it up.' },
+          { type: 'reasoning', content: 'Weather needs a tool.' },
+          { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } },
+        ],
+        finish_reason: 'tool_call',
+      },
     ]);
   });
 
