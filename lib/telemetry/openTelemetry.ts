@@ -1,6 +1,6 @@
 import { metrics, trace, type Meter, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
 import { CohereConfigError, type Telemetry } from 'cohere-rx';
-import { createShared, OpenTelemetryRecorder, type IncomingTrace } from './recorder';
+import { createShared, OpenTelemetryRecorder } from './recorder';
 import { w3cTraceContext } from './traceContext';
 
 /** Options of {@link openTelemetry}. All are optional. */
@@ -47,7 +47,7 @@ export interface OpenTelemetryOptions {
    * go under that span whatever this says.
    * @default 'continue'
    */
-  incomingTrace?: IncomingTrace | undefined;
+  incomingTrace?: 'continue' | 'link' | 'ignore' | undefined;
 }
 
 const INCOMING = ['continue', 'link', 'ignore'];
