@@ -4,13 +4,7 @@
 // context manager), so each spec gets its own and parents must be passed
 // explicitly, as cohere-rx does.
 import type { Meter, Tracer } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  DataPointType,
-  MeterProvider,
-  MetricReader,
-  type MetricData,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 /** A metric reader that collects only when asked (no timer). */
@@ -76,7 +70,7 @@ export function startOtel(): Otel {
       const metric = (await metrics()).get(name);
       if (!metric) return [];
       if (metric.dataPointType !== DataPointType.HISTOGRAM) throw new Error(`${name} is not a histogram`);
-      return (metric).dataPoints.map((p) => ({
+      return metric.dataPoints.map((p) => ({
         attributes: p.attributes,
         count: p.value.count,
         sum: p.value.sum ?? NaN,
