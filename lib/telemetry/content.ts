@@ -71,7 +71,7 @@ export class AnswerRecorder {
   readonly answers: Answer[] = [];
   #blocks = new Map<number, { type: 'text' | 'thinking'; pieces: string[] }>();
   #plan: string[] = [];
-  #calls = new Map<number, { id: unknown; name: unknown; pieces: string[] }>();
+  #calls = new Map<number, { id: string; name: string; pieces: string[] }>();
 
   add(event: ChatStreamEvent): void {
     switch (event.type) {
@@ -102,7 +102,11 @@ export class AnswerRecorder {
       case 'tool-call-start': {
         const call = event.delta?.message?.tool_calls;
         const first = call?.function?.arguments;
-        this.#calls.set(event.index ?? 0, { id: call?.id, name: call?.function?.name, pieces: typeof first === 'string' ? [first] : [] });
+        this.#calls.set(event.index ?? 0, {
+          id: typeof call?.id === 'string' ? call.id : '',
+          name: typeof call?.function?.name === 'string' ? call.function.name : '',
+          pieces: typeof first === 'string' ? [first] : [],
+        });
         break;
       }
       case 'tool-call-delta': {
