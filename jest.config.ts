@@ -25,6 +25,7 @@ const config: Config = {
     '^cohere-rx$': '<rootDir>/lib/index.ts',
     '^cohere-rx/testing$': '<rootDir>/lib/testing/index.ts',
     '^cohere-rx/server$': '<rootDir>/lib/server/index.ts',
+    '^cohere-rx/telemetry$': '<rootDir>/lib/telemetry/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json', 'sse'],
   // Loopback-HTTP specs open real sockets; keep them isolated per file.

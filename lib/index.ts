@@ -3,6 +3,8 @@
 // The factory
 export { chatStream$ } from './stream/chatStream';
 export type { ChatStreamOptions, FetchLike, FetchResponseLike } from './stream/options';
+// The `telemetry` option's hooks (cohere-rx/telemetry's openTelemetry() implements them)
+export type { ChatTrace, LoopTrace, Telemetry } from './internal/telemetry';
 
 // Events: types and guards
 export { isEventType } from './isEventType';

@@ -1,6 +1,7 @@
 import { concatMap, from, identity, map, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
 import { CohereError } from '../errors/CohereError';
 import { parseToolCallArguments } from '../parseToolCallArguments';
+import type { LoopTrace } from '../internal/telemetry';
 import type { ToolCall } from '../types/common';
 import type { ToolResultEvent } from '../types/loop';
 import { validated } from '../internal/standardSchema';
@@ -11,15 +12,20 @@ import type { ToolContext, ToolDefinition } from './defineTool';
  * `concurrency` at a time, in call order, each emitting one `tool-result` when
  * it finishes, so results arrive in the order calls finish. Completes when all
  * have; never errors (a failure is a result). Unsubscribing unsubscribes the
- * running tools and aborts their `signal`.
+ * running tools and aborts their `signal`. With the loop's telemetry `trace`,
+ * each call's run goes through `trace.tool` (an `execute_tool` span).
  */
 export function runToolCalls(
   calls: readonly ToolCall[],
   step: number,
   tools: Readonly<Record<string, ToolDefinition>>,
   concurrency: number,
+  trace?: LoopTrace,
 ): Observable<ToolResultEvent> {
-  return from(calls).pipe(mergeMap((call) => runToolCall(call, step, tools), concurrency));
+  // Telemetry hook (lib/internal/telemetry.ts): with a trace, each call's run is wrapped by its recorder.
+  return from(calls).pipe(
+    mergeMap((call) => (trace ? trace.tool(call, step, runToolCall(call, step, tools)) : runToolCall(call, step, tools)), concurrency),
+  );
 }
 
 function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string, ToolDefinition>>): Observable<ToolResultEvent> {

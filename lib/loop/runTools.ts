@@ -5,6 +5,7 @@ import { CohereAbortError } from '../errors/CohereAbortError';
 import { CohereMaxStepsError } from '../errors/CohereMaxStepsError';
 import { onAbort } from '../internal/abortListener';
 import { safeCause } from '../internal/secret';
+import type { LoopTrace } from '../internal/telemetry';
 import { CohereConfigError } from '../errors/CohereConfigError';
 import { isStandardSchema, jsonSchemaOf } from '../internal/standardSchema';
 import { initialMessageState, reduceMessage } from '../operators/messageReducer';
@@ -80,6 +81,15 @@ const DEFAULT_MAX_STEPS = 10;
  * @returns A cold Observable of the loop's events.
  */
 export function runTools$(request: ChatRequest, options: RunToolsOptions): Observable<ToolLoopEvent> {
+  // Telemetry hook (lib/internal/telemetry.ts): the recorder wraps the loop and hands each subscription its trace.
+  const telemetry = options?.telemetry;
+  return typeof telemetry?.loop === 'function'
+    ? telemetry.loop(request, options.tools ?? {}, (trace) => loop$(request, options, trace))
+    : loop$(request, options);
+}
+
+/** The loop of {@link runTools$}; `trace`, with the `telemetry` option, is its recorder's. */
+function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace): Observable<ToolLoopEvent> {
   // One flat chain, not a recursion of concat()s: each event of step k passes
   // through the same few subscribers as in step 1, however long the loop.
   return new Observable<ToolLoopEvent>((subscriber) => {
@@ -92,6 +102,7 @@ export function runTools$(request: ChatRequest, options: RunToolsOptions): Obser
     } catch (error) {
       return subscriber.error(error); // an `input` that cannot be written as JSON Schema: a CohereConfigError naming the tool
     }
+    if (trace) streamOptions.telemetry = trace.steps; // telemetry hook: each step's chat is the loop's child
 
     const turn = (step: number, messages: ChatMessage[]): void => {
       let state = initialMessageState();
@@ -120,7 +131,7 @@ export function runTools$(request: ChatRequest, options: RunToolsOptions): Obser
       }
       const results = new Map<ToolCall, ToolResultEvent>();
       subscriber.add(
-        untilAborted(runToolCalls(calls, step, tools, toolConcurrency), streamOptions).subscribe({
+        untilAborted(runToolCalls(calls, step, tools, toolConcurrency, trace), streamOptions).subscribe({
           next: (result) => {
             results.set(result.call, result);
             subscriber.next(result);

@@ -151,9 +151,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         }
       }
       const signal = request.signal;
+      // Telemetry hook (lib/internal/telemetry.ts): the caller's trace context (`traceparent`) is continued.
+      const telemetry = streamOptions.telemetry?.incoming?.(request.headers) ?? streamOptions.telemetry;
       const events$ = tools
-        ? runTools$(body, { ...streamOptions, tools, maxSteps, toolConcurrency, signal })
-        : chatStream$(body, { ...streamOptions, signal });
+        ? runTools$(body, { ...streamOptions, telemetry, tools, maxSteps, toolConcurrency, signal })
+        : chatStream$(body, { ...streamOptions, telemetry, signal });
       const { stream, first } = openEventStream(
         events$,
         heartbeat,
