@@ -16,12 +16,16 @@ const config: Config = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'spec/tsconfig.json', diagnostics: { warnOnly: false } }],
     '^.+\\.sse$': '<rootDir>/spec/helpers/textTransform.cjs',
+    // ArkType ships ES modules only; the specs that use it get them as CommonJS.
+    '/node_modules/(arktype|@ark/[^/]+|arkregex)/.+\\.js$': '<rootDir>/spec/helpers/esmToCjs.cjs',
   },
+  transformIgnorePatterns: ['/node_modules/(?!(arktype|@ark/[^/]+|arkregex)/)'],
   // The testing entry point imports the core by its package name, as users do.
   moduleNameMapper: {
     '^cohere-rx$': '<rootDir>/lib/index.ts',
     '^cohere-rx/testing$': '<rootDir>/lib/testing/index.ts',
     '^cohere-rx/server$': '<rootDir>/lib/server/index.ts',
+    '^cohere-rx/telemetry$': '<rootDir>/lib/telemetry/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json', 'sse'],
   // Loopback-HTTP specs open real sockets; keep them isolated per file.

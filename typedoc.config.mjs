@@ -8,7 +8,7 @@
 // have one.
 import { existsSync } from 'node:fs';
 
-const entryPoints = ['lib/index.ts', 'lib/testing/index.ts', 'lib/server/index.ts'].filter((p) => existsSync(p));
+const entryPoints = ['lib/index.ts', 'lib/testing/index.ts', 'lib/server/index.ts', 'lib/telemetry/index.ts'].filter((p) => existsSync(p));
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 const config = {

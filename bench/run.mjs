@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CohereClientV2 } from 'cohere-ai';
 import { createParser } from 'eventsource-parser';
 import { accumulateMessage, chatStream$, textOnly } from '../dist/index.mjs';
+import { telemetryBench } from './telemetry.mjs';
 import { answerText, eventChunks, generatedResponse, rechunk, responseOf } from './transcript.mjs';
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc (npm run bench does)');
@@ -299,6 +300,11 @@ const e2eSdk = median(e2e.sdk.map((r) => r.cpuUs));
 results.loopback = { oursCpuUsPerEvent: e2eOurs, sdkCpuUsPerEvent: e2eSdk, streams: STREAMS, eventsPerStream: e2eEvents };
 log(`CPU per event (client process): cohere-rx ${fmt(e2eOurs)} µs, cohere-ai SDK ${fmt(e2eSdk)} µs (${fmt(e2eSdk / e2eOurs, 2)}×)`);
 
+// ---- 5. telemetry (bench/telemetry.mjs) ---------------------------------------
+
+log('\n## 5. Telemetry: chatStream$ → textOnly() with the `telemetry` option off and on (real OpenTelemetry SDK, in memory)');
+results.telemetry = await telemetryBench({ rounds, quick: QUICK, gc, median, log, fmt });
+
 // ---- the table and the targets ----------------------------------------------
 
 log('\n## Results\n');
@@ -325,6 +331,9 @@ for (const [label, r] of Object.entries(throughput)) {
 target('accumulateMessage cost growth, 2 500 → 100 000 events', sc.growth, '<=', 1.5);
 target('accumulateMessage/textOnly at 100 000 events', sc.overTextOnly, '<=', 1.3);
 target(`textOnly retained heap growth over ${MILLION} events (MiB)`, memText.retainedMaxMiB, '<', 16);
+// The per-event cost of telemetry on (one long answer: the span's own cost is spread over 100 000 events).
+const [telemetryLong] = Object.values(results.telemetry);
+target('telemetry on/off per event, one long answer', telemetryLong.onOverOff, '<=', 1.15);
 
 // The ratios hold for this machine only: say which one it was.
 const cpus = os.cpus();

@@ -3,14 +3,18 @@
 //    linear), beside re-parsing from the start on every piece (the quadratic
 //    approach) and @streamparser/json, when installed
 //    (`npm i --no-save @streamparser/json@0.0.26`; it is not a dependency).
-// 2. partialToolCalls vs toolCalls, per event.
-// 3. Bundle sizes (esbuild, browser, minified, rxjs bundled, gzip).
+// 2. structured(schema) beside textOnly() + partialJson() over the same answer
+//    as events, per character: the same parser, no second parse (validation
+//    runs once, at the end).
+// 3. partialToolCalls vs toolCalls, per event.
+// 4. Bundle sizes (esbuild, browser, minified, rxjs bundled, gzip).
 // Medians of interleaved rounds; ratios from this run only.
 import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { from, lastValueFrom } from 'rxjs';
-import { partialJson, partialToolCalls, toolCalls } from '../dist/index.mjs';
+import { z } from 'zod';
+import { partialJson, partialToolCalls, structured, textOnly, toolCalls } from '../dist/index.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -240,7 +244,91 @@ for (const [title, shape] of [
   log('');
 }
 
-// ---- 2. partialToolCalls vs toolCalls ------------------------------------------
+// ---- 2. structured vs partialJson --------------------------------------------------
+
+/** The answer as Cohere streams it: message-start, content-start, a content-delta per piece, content-end, message-end. */
+function answerOf(parts) {
+  return [
+    { type: 'message-start', id: 'bench', delta: { message: { role: 'assistant' } } },
+    { type: 'content-start', index: 0, delta: { message: { content: { type: 'text', text: '' } } } },
+    ...parts.map((text) => ({ type: 'content-delta', index: 0, delta: { message: { content: { text } } } })),
+    { type: 'content-end', index: 0 },
+    { type: 'message-end', delta: { finish_reason: 'COMPLETE' } },
+  ];
+}
+/** A Standard Schema that accepts anything: structured()'s own cost, validation aside. */
+const anything = { '~standard': { version: 1, vendor: 'bench', validate: (value) => ({ value }) } };
+const schemas = {
+  textHeavy: z.object({
+    to: z.array(z.string()),
+    subject: z.string(),
+    priority: z.number().int(),
+    draft: z.boolean(),
+    body: z.string(),
+    meta: z.object({ lang: z.string(), tags: z.array(z.string()) }),
+  }),
+  recordHeavy: z.object({
+    items: z.array(z.object({ id: z.number(), name: z.string(), score: z.number(), ok: z.boolean(), note: z.string() })),
+  }),
+};
+
+/** Runs `events` through `pipeline`, keeping the last value and the count. */
+function through(events, pipeline) {
+  let last;
+  let count = 0;
+  pipeline(from(events)).subscribe((v) => {
+    last = v;
+    count++;
+  });
+  return { last, count };
+}
+
+function structuredCost(shape, schema) {
+  const text = shape(N);
+  const parts = pieces(text);
+  const events = answerOf(parts);
+  const expected = JSON.stringify(JSON.parse(text));
+  const cases = {
+    'partialJson (text pieces)': () => through(parts, (s) => s.pipe(partialJson())),
+    'textOnly + partialJson (events)': () => through(events, (s) => s.pipe(textOnly(), partialJson())),
+    'structured, validation aside (events)': () => through(events, (s) => s.pipe(structured(anything))),
+    'structured with zod (events)': () => through(events, (s) => s.pipe(structured(schema))),
+  };
+  const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  const keys = Object.keys(cases);
+  for (let round = 0; round < ROUNDS * 2; round++) {
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[(round + j) % keys.length];
+      const t0 = performance.now();
+      let result;
+      for (let r = 0; r < 4; r++) result = cases[key]();
+      const ms = (performance.now() - t0) / 4;
+      const value = result.last?.done === true ? result.last.value : result.last;
+      if (JSON.stringify(value) !== expected) throw new Error(`${key} parsed the answer wrong`);
+      if (round > 1) times[key].push((ms * 1e6) / text.length);
+    }
+  }
+  const out = {};
+  for (const key of keys) out[key] = median(times[key]);
+  // Paired ratios, round by round, against the same parse fed by textOnly.
+  const base = times['textOnly + partialJson (events)'];
+  const ratio = (key) => median(times[key].map((t, i) => t / base[i]));
+  return { out, ratio, chars: text.length, pieces: parts.length };
+}
+
+for (const [title, shape, schema] of [
+  ['text-heavy answer', textHeavy, schemas.textHeavy],
+  ['record-heavy answer', recordHeavy, schemas.recordHeavy],
+]) {
+  const r = structuredCost(shape, schema);
+  log(`## structured vs partialJson: ${title}, ${r.chars} characters in ${r.pieces} content-delta events`);
+  log('| pipeline | ns/char | ÷ textOnly + partialJson |');
+  log('|---|---|---|');
+  for (const [name, ns] of Object.entries(r.out)) log(`| ${name} | ${fmt(ns, 1)} | ${fmt(r.ratio(name), 2)} |`);
+  log('');
+}
+
+// ---- 3. partialToolCalls vs toolCalls ------------------------------------------
 
 function toolTurn(chars) {
   const events = [{ type: 'message-start', id: 'bench', delta: { message: { role: 'assistant' } } }];
@@ -272,7 +360,7 @@ const tc = median(opTimes.toolCalls);
 log(`## partialToolCalls vs toolCalls: ${turn.length} events (2 calls of ${textHeavy(N).length} characters in pieces of 1-7)`);
 log(`partialToolCalls ${fmt(ptc)} µs/event, toolCalls ${fmt(tc)} µs/event (${fmt(ptc / tc, 1)}×)\n`);
 
-// ---- 3. bundle sizes -------------------------------------------------------------
+// ---- 4. bundle sizes -------------------------------------------------------------
 
 let esbuild;
 try {
@@ -302,6 +390,7 @@ if (esbuild) {
     ['+ partialToolCalls', use(['chatStream$', 'textOnly', 'partialToolCalls'])],
     ['+ smoothText', use(['chatStream$', 'textOnly', 'smoothText'])],
     ['+ all three', use(['chatStream$', 'textOnly', 'partialJson', 'partialToolCalls', 'smoothText'])],
+    ['+ structured + responseFormat', use(['chatStream$', 'textOnly', 'structured', 'responseFormat'])],
   ];
   if (streamparser)
     entries.push([

@@ -3,6 +3,8 @@
 // The factory
 export { chatStream$ } from './stream/chatStream';
 export type { ChatStreamOptions, FetchLike, FetchResponseLike } from './stream/options';
+// The `telemetry` option's hooks (cohere-rx/telemetry's openTelemetry() implements them)
+export type { ChatTrace, LoopTrace, Telemetry } from './internal/telemetry';
 
 // Events: types and guards
 export { isEventType } from './isEventType';
@@ -91,6 +93,14 @@ export { isToolResultEvent } from './loop/isToolResultEvent';
 export { isStepEndEvent } from './loop/isStepEndEvent';
 export type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from './types/loop';
 export { CohereMaxStepsError, isCohereMaxStepsError } from './errors/CohereMaxStepsError';
+
+// Typed tools and structured output (Standard Schema: zod, valibot, arktype…; types only)
+export type { SchemaToolDefinition } from './loop/defineTool';
+export { responseFormat } from './responseFormat';
+export { structured } from './operators/structured';
+export type { StructuredAnswer } from './operators/structured';
+export type { DeepPartial, StandardSchemaWithJsonSchema } from './types/schema';
+export { CohereValidationError, isCohereValidationError } from './errors/CohereValidationError';
 
 // Deliberately not exported:
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own

@@ -33,3 +33,21 @@ declare module '@angular/core/rxjs-interop' {
   export function toSignal<T, U>(source: Observable<T>, options: { initialValue: U }): Signal<T | U>;
   export function takeUntilDestroyed<T>(): import('rxjs').MonoTypeOperatorFunction<T>;
 }
+declare module '@angular/forms' {
+  type ValueOf<C> = { [K in keyof C]: C[K] extends FormControl<infer T> ? T : never };
+  export class FormControl<T> {
+    constructor(value: T, options?: { nonNullable?: boolean });
+    readonly value: T;
+    setValue(value: T, options?: { emitEvent?: boolean }): void;
+  }
+  export class FormGroup<C extends Record<string, FormControl<any>>> {
+    constructor(controls: C);
+    readonly controls: C;
+    patchValue(value: Partial<ValueOf<C>>, options?: { emitEvent?: boolean }): void;
+    setValue(value: ValueOf<C>, options?: { emitEvent?: boolean }): void;
+    getRawValue(): ValueOf<C>;
+    disable(options?: { emitEvent?: boolean }): void;
+    enable(options?: { emitEvent?: boolean }): void;
+  }
+  export const ReactiveFormsModule: unknown;
+}

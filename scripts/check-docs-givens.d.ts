@@ -25,6 +25,8 @@ declare global {
   function askForKey(): void;
   function slowDown(ms: number | undefined): void;
   function report(data: unknown): void;
+  /** The text of an email the app shows (docs/ui.md's structured form). */
+  const emailText: string;
   /** Whatever token your backend wants instead of a key. */
   const csrf: string;
 

@@ -140,7 +140,7 @@ for (const [name, app] of Object.entries(apps)) {
 }
 
 console.log('\nentry points as built (each alone, without its dependencies):');
-for (const file of ['index.mjs', 'testing.mjs', 'server.mjs']) {
+for (const file of ['index.mjs', 'testing.mjs', 'server.mjs', 'telemetry.mjs']) {
   const path = join(root, 'dist', file);
   if (!existsSync(path)) continue;
   const code = readFileSync(path);

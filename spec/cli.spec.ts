@@ -2,7 +2,8 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { parseArgs } from '../lib/cli/args';
 import { resolve } from 'node:path';
-import { startReplayServer, type BuiltInTranscript, type ReplayServer } from '../lib/testing';
+import { readFileSync } from 'node:fs';
+import { answerEvents, pickByStep, startReplayServer, toolCallEvents, type BuiltInTranscript, type ReplayServer } from '../lib/testing';
 import { transcriptEvents, transcriptText } from './helpers/transcripts';
 
 // The CLI as users run it: a child process (the build from `pretest`) against a replay server.
@@ -164,7 +165,53 @@ describe('the cohere-rx CLI', () => {
     });
     // Usage is summed over both model turns.
     expect(run.stdout).toMatch(/usage: 279 input \/ 82 output tokens billed/);
+    // The tool is defined by its (hand-written) Standard Schema: the model is told its JSON Schema.
+    const first = server.requests[0]!.body as { tools: unknown };
+    expect(first.tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'The current weather in a city.',
+          parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city' } }, required: ['location'] },
+        },
+      },
+    ]);
   }, 30_000);
+
+  it('should send invalid tool arguments back to the model, naming the issue, and go on', async () => {
+    await server.close();
+    server = await startReplayServer({
+      apiKey: SECRET,
+      pick: pickByStep([
+        toolCallEvents([{ name: 'get_weather', arguments: { location: '  ' }, id: 'call_blank' }]),
+        answerEvents('Which city?'),
+      ]),
+    });
+    const run = await runCli(['demo', '--base-url', server.url], { CO_API_KEY: SECRET });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      'ran get_weather({"location":"  "}) -> error: Tool call call_blank (get_weather) has invalid arguments: - location: expected a city name, not an empty string',
+    );
+    const second = server.requests[1]!.body as { messages: { role: string; content?: unknown }[] };
+    expect(second.messages[2]!.content).toEqual([
+      {
+        type: 'document',
+        document: {
+          data: {
+            error: 'Tool call call_blank (get_weather) has invalid arguments:\n- location: expected a city name, not an empty string',
+          },
+        },
+      },
+    ]);
+    expect(run.stdout).toContain('assistant: Which city?');
+  }, 30_000);
+
+  it('should ship without a schema library: the built CLI requires only rxjs and the package itself', () => {
+    const code = readFileSync(cli, 'utf8');
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).sort();
+    expect(required).toEqual(['cohere-rx', 'cohere-rx/testing', 'rxjs']);
+  });
 });
 
 describe('the cohere-rx CLI in pipes', () => {

@@ -17,7 +17,12 @@ describe('error names', () => {
   it.each(classes)('should give %s its own literal name, known to isCohereError', (key, ErrorClass) => {
     // Any arguments will do to read the name an instance gets (a call where one is read).
     const call = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } };
-    const args = key === 'CohereToolArgumentsError' ? [call, 'x'] : ['x', 'x', 'x'];
+    const args =
+      key === 'CohereToolArgumentsError'
+        ? [call, 'x']
+        : key === 'CohereValidationError'
+          ? [[{ message: 'x' }], { toolCall: call }]
+          : ['x', 'x', 'x'];
     const error = new (ErrorClass as unknown as new (...args: unknown[]) => Error)(...args);
     expect(error.name).toBe(key);
     expect(error).toBeInstanceOf(api.CohereError);

@@ -5,6 +5,8 @@
 // answer flows word by word (smoothText), with citations you can hover; the
 // page renders at most once per frame; Stop unsubscribes, which closes the
 // connection to the relay, and the relay's to Cohere.
+import { toStandardJsonSchema } from '@valibot/to-json-schema';
+import * as v from 'valibot';
 import {
   accumulateMessage,
   defineTool,
@@ -50,12 +52,15 @@ function getWeather(location: string): Record<string, unknown> {
   return known[location.toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' };
 }
 
-// The tool runs in the page for now. An Observable output (here, a service's
-// latency) is unsubscribed when the loop is cancelled.
-const get_weather = defineTool<{ location?: string }>({
+// The tool runs in the page for now, defined by a valibot schema: the model is
+// told its JSON Schema (through @valibot/to-json-schema), the loop validates
+// the arguments before execute runs (bad ones go back to the model, naming the
+// issue), and `location` is typed from the schema. An Observable output (here,
+// a service's latency) is unsubscribed when the loop is cancelled.
+const get_weather = defineTool({
   description: 'The current weather in a city.',
-  parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  execute: ({ location }) => timer(300).pipe(map(() => getWeather(location ?? ''))),
+  input: toStandardJsonSchema(v.object({ location: v.pipe(v.string(), v.nonEmpty('a city name'), v.description('The city')) })),
+  execute: ({ location }) => timer(300).pipe(map(() => getWeather(location))),
 });
 
 /** A tool call's card: its arguments as far as they have arrived, then its result. */

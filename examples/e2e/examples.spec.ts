@@ -186,6 +186,15 @@ describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
     }
     const upstream = replay.requests.slice(upstreamBefore);
     expect(upstream.map((r) => r.headers['authorization'])).toEqual(chats.map(() => `Bearer ${serverKey}`));
+    // The tool is defined by a schema (valibot in the page, zod in Angular): the model was told the JSON Schema its library wrote.
+    const tools = upstream[0]!.body!['tools'] as { function: { name: string; parameters: Record<string, unknown> } }[];
+    expect(tools.map((t) => t.function.name)).toEqual(['get_weather']);
+    expect(tools[0]!.function.parameters).toMatchObject({
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      properties: { location: { type: 'string', minLength: 1, description: 'The city' } },
+      required: ['location'],
+    });
     // No key in any script the page loads (fetched again here, as anyone could).
     const scripts = requests.filter((r) => r.resourceType() === 'script').map((r) => r.url());
     expect(scripts.length).toBeGreaterThan(0);

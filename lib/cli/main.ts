@@ -22,6 +22,7 @@ import {
 import { startReplayServer, type ReplayServer } from 'cohere-rx/testing';
 import { filter, map, merge, share, type Observable, type Subscription } from 'rxjs';
 import { HELP, parseArgs, type CliArgs } from './args';
+import { weatherInput } from './weatherInput';
 
 const out = process.stdout;
 const err = process.stderr;
@@ -110,10 +111,13 @@ function getWeather(location: string): Record<string, unknown> {
   return known[location.toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' };
 }
 
-const get_weather = defineTool<{ location?: string }>({
+// Typed by its input schema (hand-written: see weatherInput.ts): the loop
+// validates the arguments before execute runs, and sends the issues back to
+// the model when they are wrong.
+const get_weather = defineTool({
   description: 'The current weather in a city.',
-  parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city' } }, required: ['location'] },
-  execute: ({ location }) => getWeather(location ?? ''),
+  input: weatherInput,
+  execute: ({ location }) => getWeather(location),
 });
 
 function describeSource(source: NonNullable<Citation['sources']>[number]): string {

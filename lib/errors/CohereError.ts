@@ -50,6 +50,7 @@ export type CohereErrorName =
   | 'CohereConfigError'
   | 'CohereJsonError'
   | 'CohereMaxStepsError'
+  | 'CohereValidationError'
   | 'CohereRelayError';
 
 /**
@@ -70,6 +71,7 @@ const ERROR_NAMES: Record<CohereErrorName, true> = {
   CohereConfigError: true,
   CohereJsonError: true,
   CohereMaxStepsError: true,
+  CohereValidationError: true,
   CohereRelayError: true, // cohere-rx/server
 };
 const NAMES = new Set<string>(Object.keys(ERROR_NAMES));

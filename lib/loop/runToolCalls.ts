@@ -1,24 +1,31 @@
-import { from, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
+import { concatMap, from, identity, map, mergeMap, Observable, of, type ObservableInput } from 'rxjs';
 import { CohereError } from '../errors/CohereError';
 import { parseToolCallArguments } from '../parseToolCallArguments';
+import type { LoopTrace } from '../internal/telemetry';
 import type { ToolCall } from '../types/common';
 import type { ToolResultEvent } from '../types/loop';
-import type { ToolDefinition } from './defineTool';
+import { validated } from '../internal/standardSchema';
+import type { ToolContext, ToolDefinition } from './defineTool';
 
 /**
  * Runs the tool calls of one step (internal to `runTools$()`): at most
  * `concurrency` at a time, in call order, each emitting one `tool-result` when
  * it finishes, so results arrive in the order calls finish. Completes when all
  * have; never errors (a failure is a result). Unsubscribing unsubscribes the
- * running tools and aborts their `signal`.
+ * running tools and aborts their `signal`. With the loop's telemetry `trace`,
+ * each call's run goes through `trace.tool` (an `execute_tool` span).
  */
 export function runToolCalls(
   calls: readonly ToolCall[],
   step: number,
   tools: Readonly<Record<string, ToolDefinition>>,
   concurrency: number,
+  trace?: LoopTrace,
 ): Observable<ToolResultEvent> {
-  return from(calls).pipe(mergeMap((call) => runToolCall(call, step, tools), concurrency));
+  // Telemetry hook (lib/internal/telemetry.ts): with a trace, each call's run is wrapped by its recorder.
+  return from(calls).pipe(
+    mergeMap((call) => (trace ? trace.tool(call, step, runToolCall(call, step, tools)) : runToolCall(call, step, tools)), concurrency),
+  );
 }
 
 function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string, ToolDefinition>>): Observable<ToolResultEvent> {
@@ -43,24 +50,32 @@ function runToolCall(call: ToolCall, step: number, tools: Readonly<Record<string
       settle({ error: new CohereError(`Unknown tool ${JSON.stringify(name)} (the tools are: ${known})`) });
       return;
     }
-    let result: unknown;
-    try {
-      const args = parseToolCallArguments(call);
-      result = tool.execute(args, {
-        call,
-        step,
-        get signal() {
-          controller ??= new AbortController();
-          return controller.signal;
-        },
-      });
-    } catch (error) {
-      settle({ error });
-      return;
-    }
+    const context: ToolContext = {
+      call,
+      step,
+      get signal() {
+        controller ??= new AbortController();
+        return controller.signal;
+      },
+    };
+
+    // The call path, one stage after the other. Each stage takes the value the
+    // one before gave and gives the next one's input, now or later (an async
+    // validator: a concatMap to an Observable of one value); a stage's error is
+    // the call's result, and the stages after it do not run. Unsubscribing the
+    // call unsubscribes the stage running. A new stage (between validate and
+    // execute, say) is one more concatMap in this list.
+    //   parse    → the arguments object (CohereToolArgumentsError: not a JSON object)
+    //   validate → `input`'s output (CohereValidationError naming each issue); skipped without `input`
+    //   execute  → the output: the last value of what `execute` returned
+    const output$ = of(call).pipe(
+      map((toolCall) => parseToolCallArguments<Record<string, unknown>>(toolCall)),
+      tool.input === undefined ? identity : concatMap((args) => validated(tool.input!, args, call)),
+      concatMap((args) => outputOf(tool.execute(args, context))),
+    );
     let last: unknown;
     subscriber.add(
-      outputOf(result).subscribe({
+      output$.subscribe({
         next: (value) => (last = value),
         error: (error: unknown) => settle({ error }),
         complete: () => settle({ output: last }),

@@ -5,7 +5,9 @@ import { CohereAbortError } from '../errors/CohereAbortError';
 import { CohereMaxStepsError } from '../errors/CohereMaxStepsError';
 import { onAbort } from '../internal/abortListener';
 import { safeCause } from '../internal/secret';
+import type { LoopTrace } from '../internal/telemetry';
 import { CohereConfigError } from '../errors/CohereConfigError';
+import { isStandardSchema, jsonSchemaOf } from '../internal/standardSchema';
 import { initialMessageState, reduceMessage } from '../operators/messageReducer';
 import type { ToolCall } from '../types/common';
 import type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from '../types/loop';
@@ -79,13 +81,28 @@ const DEFAULT_MAX_STEPS = 10;
  * @returns A cold Observable of the loop's events.
  */
 export function runTools$(request: ChatRequest, options: RunToolsOptions): Observable<ToolLoopEvent> {
+  // Telemetry hook (lib/internal/telemetry.ts): the recorder wraps the loop and hands each subscription its trace.
+  const telemetry = options?.telemetry;
+  return typeof telemetry?.loop === 'function'
+    ? telemetry.loop(request, options.tools ?? {}, (trace) => loop$(request, options, trace))
+    : loop$(request, options);
+}
+
+/** The loop of {@link runTools$}; `trace`, with the `telemetry` option, is its recorder's. */
+function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace): Observable<ToolLoopEvent> {
   // One flat chain, not a recursion of concat()s: each event of step k passes
   // through the same few subscribers as in step 1, however long the loop.
   return new Observable<ToolLoopEvent>((subscriber) => {
     const { tools, maxSteps = DEFAULT_MAX_STEPS, toolConcurrency = Infinity, ...streamOptions } = options;
     const problem = checkOptions(tools, maxSteps, toolConcurrency);
     if (problem) return subscriber.error(problem);
-    const requestTools = request.tools ?? toolsOf(tools);
+    let requestTools: Tool[] | undefined;
+    try {
+      requestTools = request.tools ?? toolsOf(tools);
+    } catch (error) {
+      return subscriber.error(error); // an `input` that cannot be written as JSON Schema: a CohereConfigError naming the tool
+    }
+    if (trace) streamOptions.telemetry = trace.steps; // telemetry hook: each step's chat is the loop's child
 
     const turn = (step: number, messages: ChatMessage[]): void => {
       let state = initialMessageState();
@@ -114,7 +131,7 @@ export function runTools$(request: ChatRequest, options: RunToolsOptions): Obser
       }
       const results = new Map<ToolCall, ToolResultEvent>();
       subscriber.add(
-        untilAborted(runToolCalls(calls, step, tools, toolConcurrency), streamOptions).subscribe({
+        untilAborted(runToolCalls(calls, step, tools, toolConcurrency, trace), streamOptions).subscribe({
           next: (result) => {
             results.set(result.call, result);
             subscriber.next(result);
@@ -140,6 +157,15 @@ export function runTools$(request: ChatRequest, options: RunToolsOptions): Obser
 /** The loop's own options: a `CohereConfigError` naming the one that can never work. */
 function checkOptions(tools: unknown, maxSteps: number, toolConcurrency: number): CohereConfigError | undefined {
   if (tools === null || typeof tools !== 'object') return new CohereConfigError('tools', 'expected an object of tool definitions by name');
+  for (const [name, tool] of Object.entries(tools as Record<string, ToolDefinition | undefined>)) {
+    const input = tool?.input;
+    if (input !== undefined && !isStandardSchema(input)) {
+      return new CohereConfigError(
+        `tools.${name}.input`,
+        'expected a Standard Schema (a zod, valibot or arktype schema…: an object with ~standard.validate)',
+      );
+    }
+  }
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1) && maxSteps !== Infinity) {
     return new CohereConfigError('maxSteps', `expected a whole number, 1 or more, got ${String(maxSteps)}`);
   }
@@ -149,11 +175,18 @@ function checkOptions(tools: unknown, maxSteps: number, toolConcurrency: number)
   return undefined;
 }
 
-/** Cohere's tool list from the definitions; none when there are none. */
+/**
+ * Cohere's tool list from the definitions; none when there are none. A
+ * tool's `parameters` are its own, else its `input`'s JSON Schema (draft-07),
+ * else the empty object schema (a tool without arguments). Throws a
+ * `CohereConfigError` for an `input` that cannot be written as JSON Schema.
+ */
 function toolsOf(tools: Record<string, ToolDefinition>): Tool[] | undefined {
   const list = Object.entries(tools).map(([name, tool]): Tool => {
     // The API requires `parameters`: a tool without arguments sends an empty object schema.
-    const parameters = tool.parameters ?? { type: 'object', properties: {} };
+    const parameters =
+      (tool.parameters as Record<string, unknown> | undefined) ??
+      (tool.input !== undefined ? jsonSchemaOf(tool.input, `tools.${name}.input`) : { type: 'object', properties: {} });
     const fn: Tool['function'] =
       tool.description === undefined ? { name, parameters } : { name, description: tool.description, parameters };
     return { type: 'function', function: fn };

@@ -157,9 +157,11 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         }
       }
       const signal = request.signal;
+      // Telemetry hook (lib/internal/telemetry.ts): the caller's trace context (`traceparent`) is continued.
+      const telemetry = streamOptions.telemetry?.incoming?.(request.headers) ?? streamOptions.telemetry;
       const events$ = tools
-        ? runTools$(body, { ...upstream, tools, maxSteps, toolConcurrency, signal })
-        : chatStream$(body, { ...upstream, signal });
+        ? runTools$(body, { ...upstream, telemetry, tools, maxSteps, toolConcurrency, signal })
+        : chatStream$(body, { ...upstream, telemetry, signal });
       const { stream, first } = openEventStream(
         events$,
         heartbeat,

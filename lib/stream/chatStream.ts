@@ -8,6 +8,7 @@ import type { ByteSource } from '../internal/byteSource';
 import { MULTI_MESSAGE } from '../internal/relay';
 import { retryWait } from '../internal/retry';
 import { safeCause } from '../internal/secret';
+import type { ChatTrace } from '../internal/telemetry';
 import type { ChatStreamEvent, MessageEndEvent } from '../types/events';
 import type { ChatRequest } from '../types/request';
 import { Deadlines } from './deadlines';
@@ -59,6 +60,15 @@ const DRAIN_MS = 250;
  * @returns A cold Observable of every event of the turn.
  */
 export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {}): Observable<ChatStreamEvent> {
+  // Telemetry hook (lib/internal/telemetry.ts): the recorder wraps the stream and hands each subscription its trace.
+  const telemetry = options?.telemetry;
+  return typeof telemetry?.chat === 'function'
+    ? telemetry.chat(request, options.baseUrl, (trace) => events$(request, options, trace))
+    : events$(request, options);
+}
+
+/** The stream of {@link chatStream$}; `trace`, with the `telemetry` option, is its recorder's. */
+function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatTrace): Observable<ChatStreamEvent> {
   return new Observable<ChatStreamEvent>((subscriber) => {
     let config: StreamConfig;
     try {
@@ -159,6 +169,7 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
       }
       const fetch = config.fetch ?? (await defaultFetch());
       const init = { ...config.init, signal: controller.signal };
+      if (trace?.headers) init.headers = { ...trace.headers, ...init.headers }; // telemetry hook: trace context
       const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
       for (let retries = 0; ; retries++) {
         inFlight = true;
@@ -181,6 +192,7 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
         body?.cancel();
         body = undefined;
         inFlight = false; // the failed attempt's body is released; nothing of it to abort
+        trace?.retry?.(failure.error, retries + 1, wait); // telemetry hook
         await deadlines.sleep(wait);
         if (subscriber.closed) return;
       }

@@ -1,5 +1,6 @@
 import { CohereConfigError } from '../errors/CohereConfigError';
 import { createScrubber, safeCause, type Scrub } from '../internal/secret';
+import type { Telemetry } from '../internal/telemetry';
 import type { ChatRequest } from '../types/request';
 
 /** The part of a fetch `Response` that `chatStream$()` reads. */
@@ -81,6 +82,12 @@ export interface ChatStreamOptions {
    * @default 16777216 (16 Mi)
    */
   maxBufferSize?: number | undefined;
+  /**
+   * Records each subscription as a trace span with metrics: pass
+   * `openTelemetry()` of `cohere-rx/telemetry` (docs/telemetry.md). Absent,
+   * nothing is recorded and nothing of it is loaded.
+   */
+  telemetry?: Telemetry | undefined;
 }
 
 /** Everything one subscription needs, checked and with defaults applied. */
@@ -173,6 +180,7 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
     headers[name.toLowerCase()] = headerValue(`headers.${name.toLowerCase()}`, value);
   }
   expect('fetch', given.fetch, typeof given.fetch === 'function', 'a fetch function');
+  expect('telemetry', given.telemetry, typeof given.telemetry?.chat === 'function', 'openTelemetry() of cohere-rx/telemetry');
   const signal = given.signal;
   expect(
     'signal',

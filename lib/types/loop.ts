@@ -9,9 +9,10 @@ import type { ChatResponseSnapshot } from './response';
 
 /**
  * A tool call of step `step` has finished: with its `output`, or with the
- * `error` it failed with (also an unknown tool name, or arguments that are
- * not a JSON object). Exactly one of the two is present; test with
- * `'error' in event`. Emitted in the order the calls finish.
+ * `error` it failed with (also an unknown tool name, arguments that are not a
+ * JSON object: `CohereToolArgumentsError`, or that fail the tool's `input`
+ * schema: `CohereValidationError`). Exactly one of the two is present; test
+ * with `'error' in event`. Emitted in the order the calls finish.
  */
 export type ToolResultEvent =
   | { type: 'tool-result'; step: number; call: ToolCall; output: unknown }

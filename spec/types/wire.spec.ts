@@ -105,7 +105,11 @@ function explain(diagnostics: readonly ts.Diagnostic[]): string[] {
   });
 }
 
-describe('wire types, checked by the compiler', () => {
+// The compiler reads node_modules' RxJS types whatever jest maps `rxjs` to, so
+// the RxJS matrix's runs (COHERE_RX_RXJS_DIR) would check nothing new here.
+const describeTypes = process.env['COHERE_RX_RXJS_DIR'] ? describe.skip : describe;
+
+describeTypes('wire types, checked by the compiler', () => {
   const recorded = recordedSource();
   let results: Map<string, ts.Diagnostic[]>;
   beforeAll(() => {

@@ -27,6 +27,7 @@ import {
   timer,
   type Observable,
 } from 'rxjs';
+import { z } from 'zod';
 
 /**
  * Where the app's backend relays Cohere's `/v2/chat` (it adds the API key):
@@ -66,12 +67,15 @@ function getWeather(location: string): Record<string, unknown> {
   return known[location.toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' };
 }
 
-// The tool runs in the browser for now. An Observable output (here, a
-// service's latency) is unsubscribed when the loop is cancelled.
-const get_weather = defineTool<{ location?: string }>({
+// The tool runs in the browser for now, defined by a zod schema: the model is
+// told its JSON Schema, the loop validates the arguments before execute runs
+// (bad ones go back to the model, naming the issue), and `location` is typed
+// from the schema (trimmed by it). An Observable output (here, a service's
+// latency) is unsubscribed when the loop is cancelled.
+const get_weather = defineTool({
   description: 'The current weather in a city.',
-  parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  execute: ({ location }) => timer(300).pipe(map(() => getWeather(location ?? ''))),
+  input: z.object({ location: z.string().trim().min(1).describe('The city') }),
+  execute: ({ location }) => timer(300).pipe(map(() => getWeather(location))),
 });
 
 @Injectable({ providedIn: 'root' })
