@@ -62,7 +62,7 @@ export class CohereStoreError extends CohereError {
   /** The generation concerned, if any. */
   readonly generation: string | undefined;
 
-  constructor(reason: StoreFailure, generation?: string | undefined, options?: { cause?: unknown }) {
+  constructor(reason: StoreFailure, generation?: string, options?: { cause?: unknown }) {
     super(
       generation === undefined ? MESSAGES[reason] : `${MESSAGES[reason]}: generation ${generation}`,
       options?.cause === undefined ? undefined : { cause: options.cause },

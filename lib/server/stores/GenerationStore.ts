@@ -78,8 +78,12 @@ export interface GenerationWriter {
    *
    * @param seq `lastSeq + 1`; any other number throws a `RangeError`.
    * @param frame The whole SSE frame as text.
+   * Once `signal` has aborted for a failure (`'unavailable'`, `'lost'`,
+   * `'closed'`), frames go nowhere: appending still works, and `flush()` and
+   * `end()` reject with that failure.
+   *
    * @throws RangeError for a `seq` out of order; TypeError for a frame that is
-   *   not a string; `CohereStoreError` (`'closed'`) after `end()` or `close()`.
+   *   not a string; `CohereStoreError` (`'closed'`) after `end()`.
    */
   append(seq: number, frame: string): void;
   /**

@@ -75,47 +75,43 @@ export function memoryStore(options: MemoryStoreOptions = {}): GenerationStore {
 
   const store: GenerationStore = {
     start(id, startOptions: StartOptions = {}) {
-      try {
+      return settle(() => {
         checkNewId(id);
         ensureOpen(id);
         if (generations.has(id)) throw new CohereStoreError('exists', id);
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-      const generation: Generation = {
-        id,
-        owner: startOptions.owner,
-        createdAt: Date.now(),
-        frames: [],
-        ended: false,
-        readers: new Set(),
-        writer: undefined,
-        expiry: undefined,
-      };
-      const writer = new MemoryWriter(generation, () => {
-        generation.expiry = unref(setTimeout(() => forget(generation), retentionMs));
+        const generation: Generation = {
+          id,
+          owner: startOptions.owner,
+          createdAt: Date.now(),
+          frames: [],
+          ended: false,
+          readers: new Set(),
+          writer: undefined,
+          expiry: undefined,
+        };
+        const writer = new MemoryWriter(generation, () => {
+          generation.expiry = unref(setTimeout(() => forget(generation), retentionMs));
+        });
+        generation.writer = writer;
+        generations.set(id, generation);
+        return writer;
       });
-      generation.writer = writer;
-      generations.set(id, generation);
-      return Promise.resolve(writer);
     },
 
     info(id) {
-      try {
+      return settle(() => {
         ensureOpen();
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-      const generation = isGenerationId(id) ? generations.get(id) : undefined;
-      if (!generation) return Promise.resolve(undefined);
-      const info: GenerationInfo = {
-        id,
-        owner: generation.owner,
-        createdAt: generation.createdAt,
-        state: generation.ended ? 'ended' : 'running',
-        lastSeq: generation.frames.length,
-      };
-      return Promise.resolve(info);
+        const generation = isGenerationId(id) ? generations.get(id) : undefined;
+        if (!generation) return undefined;
+        const info: GenerationInfo = {
+          id,
+          owner: generation.owner,
+          createdAt: generation.createdAt,
+          state: generation.ended ? 'ended' : 'running',
+          lastSeq: generation.frames.length,
+        };
+        return info;
+      });
     },
 
     read(id, after = 0) {
@@ -139,50 +135,57 @@ export function memoryStore(options: MemoryStoreOptions = {}): GenerationStore {
     },
 
     stop(id) {
-      try {
+      return settle(() => {
         ensureOpen();
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-      const generation = isGenerationId(id) ? generations.get(id) : undefined;
-      if (!generation || generation.ended || !generation.writer) return Promise.resolve(false);
-      generation.writer.abort(new CohereStoreError('stopped', id));
-      return Promise.resolve(true);
+        const generation = isGenerationId(id) ? generations.get(id) : undefined;
+        if (!generation || generation.ended || !generation.writer) return false;
+        generation.writer.abort(new CohereStoreError('stopped', id));
+        return true;
+      });
     },
 
     claim(key, ttlMs) {
-      try {
+      return settle(() => {
         checkClaim(key, ttlMs);
         ensureOpen();
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-      const now = Date.now();
-      // Sweep expired claims whenever the map has doubled since the last sweep: amortised O(1).
-      if (claims.size >= Math.max(64, 2 * claimsAtSweep)) {
-        for (const [k, until] of claims) if (until <= now) claims.delete(k);
-        claimsAtSweep = claims.size;
-      }
-      const until = claims.get(key);
-      if (until !== undefined && until > now) return Promise.resolve(false);
-      claims.set(key, now + ttlMs);
-      return Promise.resolve(true);
+        const now = Date.now();
+        // Sweep expired claims whenever the map has doubled since the last sweep: amortised O(1).
+        if (claims.size >= Math.max(64, 2 * claimsAtSweep)) {
+          for (const [k, until] of claims) if (until <= now) claims.delete(k);
+          claimsAtSweep = claims.size;
+        }
+        const until = claims.get(key);
+        if (until !== undefined && until > now) return false;
+        claims.set(key, now + ttlMs);
+        return true;
+      });
     },
 
     close() {
-      if (closed) return Promise.resolve();
-      closed = true;
-      for (const generation of generations.values()) {
-        clearTimeout(generation.expiry);
-        generation.writer?.close();
-        for (const reader of [...generation.readers]) reader.subscriber.error(new CohereStoreError('closed', generation.id));
-      }
-      generations.clear();
-      claims.clear();
-      return Promise.resolve();
+      return settle(() => {
+        if (closed) return;
+        closed = true;
+        for (const generation of generations.values()) {
+          clearTimeout(generation.expiry);
+          generation.writer?.close();
+          for (const reader of [...generation.readers]) reader.subscriber.error(new CohereStoreError('closed', generation.id));
+        }
+        generations.clear();
+        claims.clear();
+        return;
+      });
     },
   };
   return store;
+}
+
+/** Runs `f` and settles with its result: a check that throws becomes the rejection. */
+function settle<T>(f: () => T): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 class MemoryWriter implements GenerationWriter {
@@ -206,7 +209,8 @@ class MemoryWriter implements GenerationWriter {
 
   append(seq: number, frame: string): void {
     checkAppend(seq, frame, this.generation.frames.length);
-    if (this.ended || this.closed) throw new CohereStoreError('closed', this.id);
+    if (this.ended) throw new CohereStoreError('closed', this.id);
+    if (this.closed) return; // the store closed: `signal` said so
     this.generation.frames.push(frame);
     for (const reader of [...this.generation.readers]) {
       // A reader still catching up gets it in its own loop; one that skipped past it (after > seq) never does.

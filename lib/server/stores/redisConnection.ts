@@ -23,9 +23,12 @@ export interface RedisStoreClient {
   connect(): Promise<unknown>;
   /** Subscribes this connection to pub/sub channels. */
   subscribe(...channels: string[]): Promise<unknown>;
+  // `any[]`: ioredis types its listeners so, and a narrower type here would not accept an ioredis client.
   /** Listens to an event (`'ready'`, `'error'`, `'message'`, …). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   on(event: string, listener: (...args: any[]) => void): unknown;
   /** Stops listening. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
   /** Closes the connection after the replies pending. */
   quit(): Promise<unknown>;
@@ -101,6 +104,20 @@ export function unavailable(cause: unknown, id?: string): CohereStoreError {
  */
 export function whenReady(client: RedisStoreClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
+  // Calls that wait at the same time share one wait (one set of listeners, not one per call).
+  let waiting = readiness.get(client);
+  if (!waiting) {
+    waiting = waitForReady(client, timeoutMs);
+    readiness.set(client, waiting);
+    const clear = (): void => void readiness.delete(client);
+    waiting.then(clear, clear);
+  }
+  return waiting;
+}
+
+const readiness = new WeakMap<RedisStoreClient, Promise<void>>();
+
+function waitForReady(client: RedisStoreClient, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const done = (error?: unknown): void => {
       clearTimeout(timer);

@@ -190,6 +190,7 @@ class RedisGenerationStore implements GenerationStore {
     this.tails = new RedisTails({
       command: () => this.command(),
       blocking: () => this.blocking(),
+      closed: () => this.closed,
       timeoutMs: settings.timeoutMs,
       leaseMs: settings.leaseMs,
     });

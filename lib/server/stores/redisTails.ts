@@ -31,6 +31,8 @@ export interface TailsContext {
   command(): Promise<RedisStoreClient>;
   /** The blocking connection, made on first use. */
   blocking(): Promise<RedisStoreClient>;
+  /** Whether the store was closed (then a broken read is not retried). */
+  closed(): boolean;
   readonly timeoutMs: number;
   readonly leaseMs: number;
 }
@@ -120,7 +122,7 @@ export class RedisTails {
     } catch (error) {
       this.blocked = false;
       // A read that missed its deadline may still be blocked: drop that connection (it reconnects).
-      if (blocking) {
+      if (blocking && !this.context.closed()) {
         this.blockingId = undefined;
         blocking.disconnect();
         void blocking.connect().catch(() => undefined);
