@@ -110,13 +110,14 @@ describe('redisStore on Redis', () => {
   });
 
   describe('batched writes', () => {
-    it('should store the frames of one turn with one XADD per generation, all generations in one pipeline', async () => {
+    it('should store the frames of one turn with one XADD per generation, all generations in one command', async () => {
       const s = store();
       const writers = await Promise.all([1, 2, 3].map(() => s.start(randomUUID())));
       await raw.config('RESETSTAT');
       for (const writer of writers) for (let seq = 1; seq <= 100; seq++) writer.append(seq, frameOf(seq));
       await Promise.all(writers.map((w) => w.flush()));
       expect(await callsOf(raw, 'xadd')).toBe(3);
+      expect(await callsOf(raw, 'eval')).toBe(1);
       expect(await store().info(writers[0]?.id ?? '')).toMatchObject({ lastSeq: 100 });
     });
 
@@ -126,6 +127,26 @@ describe('redisStore on Redis', () => {
       expect(writer.append(1, frameOf(1))).toBeUndefined();
       expect(await callsOf(raw, 'xadd')).toBe(0); // nothing was sent during append()
       await eventually(async () => (await store().info(writer.id))?.lastSeq === 1);
+    });
+  });
+
+  describe('without scripting', () => {
+    it('should store and end generations with plain commands where Redis refuses EVAL (an ACL without @scripting)', async () => {
+      await raw.call('ACL', 'SETUSER', 'noscript', 'on', '>pw', '~*', '&*', '+@all', '-@scripting');
+      const url = redis.url.replace('redis://', 'redis://noscript:pw@');
+      const s = store({ url, prefix: 'noscript:' });
+      const writer = await s.start(randomUUID());
+      const reading = collect(store({ url, prefix: 'noscript:' }).read(writer.id, 0));
+      await raw.config('RESETSTAT');
+      for (let seq = 1; seq <= 5; seq++) writer.append(seq, frameOf(seq));
+      await writer.flush();
+      for (let seq = 6; seq <= 9; seq++) writer.append(seq, frameOf(seq));
+      await writer.end();
+      expect(await reading).toEqual({ values: expected(1, 9), completed: true });
+      const stats = await raw.info('commandstats');
+      expect(stats).toMatch(/cmdstat_eval:calls=0,.*rejected_calls=1,/); // tried once, refused, never again
+      expect(await callsOf(raw, 'xadd')).toBe(3); // two batches and the end
+      expect(await raw.exists(`noscript:{${writer.id}}:l`)).toBe(0);
     });
   });
 

@@ -28,6 +28,7 @@ import {
   type GenerationKeys,
 } from './redisLayout';
 import { PAGE, RedisTails, type Tail } from './redisTails';
+import { appendOutcomes, appendPipeline, appendScriptCommand, type AppendPart } from './redisAppend';
 
 /** Options of {@link redisStore}: where Redis is (`url` or `client`, exactly one), and the store's own. */
 export interface RedisStoreOptions {
@@ -178,6 +179,8 @@ class RedisGenerationStore implements GenerationStore {
   private renewTimer: ReturnType<typeof setInterval> | undefined;
   private renewing = false;
   private closed = false;
+  /** Whether flushes go by script (redisAppend.ts); false once Redis refused one. */
+  private scripting = true;
   private readonly token = instanceToken();
   private readonly tails: RedisTails;
   private readonly stopChannel: string;
@@ -460,49 +463,53 @@ class RedisGenerationStore implements GenerationStore {
   }
 
   /**
-   * Sends every pending batch of every writer in one pipeline. One pipeline
-   * at a time: frames appended meanwhile wait for it and go in the next one,
-   * so a slow Redis gets fewer, larger batches instead of a queue.
+   * Sends every pending batch of every writer in one command (redisAppend.ts).
+   * One flush at a time: frames appended meanwhile wait for it and go in the
+   * next one, so a slow Redis gets fewer, larger batches instead of a queue.
    */
   private async flush(): Promise<void> {
     if (this.flushing || this.dirty.size === 0) return;
     this.flushing = true;
     const batch = [...this.dirty].map((writer) => writer.take());
     this.dirty.clear();
-    const commands: Command[] = [];
-    const firstCommand: number[] = [];
-    for (const part of batch) {
-      firstCommand.push(commands.length);
-      const { keys } = part.writer;
-      if (part.fields.length > 0) commands.push(['xadd', keys.stream, 'NOMKSTREAM', batchId(part.lastSeq), ...part.fields]);
-      if (part.end) {
-        // The end before the lease goes: a reader that finds no lease always finds the end (redisTails.ts).
-        commands.push(
-          ['xadd', keys.stream, 'NOMKSTREAM', END_ID, 'end', String(part.lastSeq)],
-          ['pexpire', keys.stream, this.settings.retentionMs],
-          ['del', keys.lease],
-        );
-      }
-    }
+    const parts = batch.filter((part) => part.fields.length > 0 || part.end);
     try {
-      const replies = commands.length > 0 ? await this.run(commands) : [];
-      batch.forEach((part, i) => {
-        const appends = (part.fields.length > 0 ? 1 : 0) + (part.end ? 1 : 0);
-        const mine = replies.slice(firstCommand[i], (firstCommand[i] as number) + appends);
-        const refused = mine.find((reply) => reply.error);
-        if (refused) return part.settle(unavailable(refused.error, part.writer.id));
-        // NOMKSTREAM answers nil when the stream is gone: expired, or Redis lost it.
-        if (mine.some((reply) => reply.value === null)) return part.settle(new CohereStoreError('lost', part.writer.id));
-        part.settle();
-        if (part.end) this.forget(part.writer);
-        // (a part that failed is forgotten by its writer's fail())
-      });
+      const outcomes = parts.length > 0 ? await this.append(parts) : [];
+      const byPart = new Map(parts.map((part, i) => [part, outcomes[i]]));
+      for (const part of batch) {
+        const outcome = byPart.get(part) ?? 'stored';
+        if (outcome === 'refused') part.settle(new CohereStoreError('unavailable', part.writer.id));
+        // NOMKSTREAM stores nothing when the stream is gone: expired, or Redis lost it.
+        else if (outcome === 'gone') part.settle(new CohereStoreError('lost', part.writer.id));
+        else {
+          part.settle();
+          if (part.end) this.forget(part.writer); // (a part that failed is forgotten by its writer's fail())
+        }
+      }
     } catch (error) {
       for (const part of batch) part.settle(unavailable(error, part.writer.id));
     } finally {
       this.flushing = false;
       if (this.dirty.size > 0) this.schedule([...this.dirty][0] as RedisWriter);
     }
+  }
+
+  /** Stores `parts`: by script, or by a pipeline where Redis refuses scripts. */
+  private async append(parts: readonly AppendPart[]): Promise<('stored' | 'gone' | 'refused')[]> {
+    const { retentionMs } = this.settings;
+    if (this.scripting) {
+      const [reply] = await this.run([appendScriptCommand(parts, retentionMs)]);
+      if (!reply?.error) return appendOutcomes(reply?.value, parts.length);
+      // EVAL refused (an ACL, a proxy, scripting disabled): the same work as plain commands, from now on.
+      this.scripting = false;
+    }
+    const { commands, appends } = appendPipeline(parts, retentionMs);
+    const replies = await this.run(commands);
+    return appends.map((indexes) => {
+      const mine = indexes.map((i) => replies[i]);
+      if (mine.some((reply) => reply?.error)) return 'refused';
+      return mine.some((reply) => reply?.value === null) ? 'gone' : 'stored';
+    });
   }
 
   private forget(writer: RedisWriter): void {
@@ -546,11 +553,8 @@ interface Waiter {
 }
 
 /** One writer's share of a flush. */
-interface Part {
+interface Part extends AppendPart {
   readonly writer: RedisWriter;
-  readonly fields: string[];
-  readonly lastSeq: number;
-  readonly end: boolean;
   settle(error?: CohereStoreError): void;
 }
 
@@ -617,6 +621,7 @@ class RedisWriter implements GenerationWriter {
     this.waiters = [];
     return {
       writer: this,
+      keys: this.keys,
       fields: this.failure ? [] : fields,
       lastSeq: this.seq,
       end,
