@@ -464,6 +464,16 @@ export function storeContract(harness: StoreHarness): void {
     });
   });
 
+  describe('close, at any moment', () => {
+    it("should fail a reader still catching up with 'closed', never leave it waiting", async () => {
+      const store = make();
+      const writer = await generation(store, 50);
+      const readings = [0, 25, 50].map((after) => collect(store.read(writer.id, after)));
+      await store.close();
+      for (const outcome of await Promise.all(readings)) expect(storeErrorOf(outcome).reason).toBe('closed');
+    });
+  });
+
   describe('the Observable', () => {
     it('should be cold: nothing is read before subscribe, and each subscription reads on its own', async () => {
       const store = make();

@@ -254,6 +254,11 @@ class RedisGenerationStore implements GenerationStore {
     return this.subscriber;
   }
 
+  /** What a call that failed underneath raises: `'closed'` once the store is closing (its connections were cut on purpose), else `'unavailable'`. */
+  private failure(error: unknown, id?: string): CohereStoreError {
+    return this.closed ? new CohereStoreError('closed', id) : unavailable(error, id);
+  }
+
   private keys(id: string): GenerationKeys {
     return keysOf(this.settings.prefix, id);
   }
@@ -284,7 +289,7 @@ class RedisGenerationStore implements GenerationStore {
         throw new CohereStoreError('exists', id);
       }
     } catch (error) {
-      throw unavailable(error, id);
+      throw this.failure(error, id);
     }
     const writer = new RedisWriter(id, keys, {
       schedule: (w) => this.schedule(w),
@@ -304,7 +309,7 @@ class RedisGenerationStore implements GenerationStore {
       ['xrevrange', keys.stream, '+', '-', 'COUNT', 1],
       ['exists', keys.lease],
     ]).catch((error: unknown) => {
-      throw unavailable(error, id);
+      throw this.failure(error, id);
     });
     const meta = entriesOf(first?.value)[0];
     const end = entriesOf(last?.value)[0];
@@ -355,7 +360,7 @@ class RedisGenerationStore implements GenerationStore {
         tail.fail(new CohereStoreError('not-found'));
         return;
       }
-      void this.catchUp(tail, () => done).catch((error: unknown) => tail.fail(unavailable(error, id)));
+      void this.catchUp(tail, () => done).catch((error: unknown) => tail.fail(this.failure(error, id)));
       return () => {
         done = true;
         this.tails.remove(tail);
@@ -400,6 +405,7 @@ class RedisGenerationStore implements GenerationStore {
       page = entriesOf(next?.value);
     }
     if (Number(leased?.value) !== 1) return tail.fail(new CohereStoreError('abandoned', tail.id));
+    if (this.closed) return tail.fail(new CohereStoreError('closed', tail.id));
     this.tails.add(tail);
   }
 
@@ -417,7 +423,7 @@ class RedisGenerationStore implements GenerationStore {
       ]);
       return true;
     } catch (error) {
-      throw unavailable(error, id);
+      throw this.failure(error, id);
     }
   }
 
@@ -425,7 +431,7 @@ class RedisGenerationStore implements GenerationStore {
     checkClaim(key, ttlMs);
     if (this.closed) throw new CohereStoreError('closed');
     const [reply] = await this.run([['set', `${this.settings.prefix}claim:${key}`, '1', 'NX', 'PX', ttlMs]]).catch((error: unknown) => {
-      throw unavailable(error);
+      throw this.failure(error);
     });
     if (reply?.error) throw unavailable(reply.error);
     return reply?.value === 'OK';
