@@ -12,7 +12,8 @@
 # another RxJS is loaded. What runs the built package in a child process (the
 # CLI and packed-tarball specs, the leak spec named "(child process)") is left
 # out here: those processes load node_modules' RxJS whatever the mapping says,
-# so they would test nothing new.
+# so they would test nothing new. Nor do the *.once.spec.ts suites (Redis,
+# child relay processes): they run once, in scripts/node-matrix.sh's main leg.
 #
 # When the newest is the RxJS in node_modules and the Node matrix has run on the
 # shell's Node, that run's result stands for it (see below).
@@ -50,7 +51,7 @@ run() {
   fi
   COHERE_RX_RXJS_DIR="$prefix/node_modules/rxjs" COHERE_RX_RXJS_VERSION="$version" \
     node node_modules/jest/bin/jest.js --json --outputFile="$report" \
-    --testPathIgnorePatterns '/node_modules/' '/spec/cli\.spec\.ts$' '/spec/package\.spec\.ts$' '/spec/lint\.spec\.ts$' '/spec/checkDocs\.spec\.ts$' \
+    --testPathIgnorePatterns '/node_modules/' '/spec/cli\.spec\.ts$' '/spec/package\.spec\.ts$' '/spec/lint\.spec\.ts$' '/spec/checkDocs\.spec\.ts$' '\.once\.spec\.ts$' \
     --testNamePattern '^(?!.*\(child process\))' >>"$log" 2>&1
   local jest_status=$?
   node scripts/jest-summary.mjs line "$label" "$report"

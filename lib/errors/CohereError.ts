@@ -51,7 +51,8 @@ export type CohereErrorName =
   | 'CohereJsonError'
   | 'CohereMaxStepsError'
   | 'CohereValidationError'
-  | 'CohereRelayError';
+  | 'CohereRelayError'
+  | 'CohereStoreError';
 
 /**
  * Every name, once: a record, so that a name missing here or not in the union
@@ -73,6 +74,7 @@ const ERROR_NAMES: Record<CohereErrorName, true> = {
   CohereMaxStepsError: true,
   CohereValidationError: true,
   CohereRelayError: true, // cohere-rx/server
+  CohereStoreError: true, // cohere-rx/server
 };
 const NAMES = new Set<string>(Object.keys(ERROR_NAMES));
 

@@ -6,6 +6,14 @@ export type { EventStreamOptions } from './toEventStream';
 export { toNodeHandler } from './toNodeHandler';
 export type { NodeRequest } from './toNodeHandler';
 export { CohereRelayError, isCohereRelayError } from './CohereRelayError';
+export { memoryStore } from './stores/memoryStore';
+export type { MemoryStoreOptions } from './stores/memoryStore';
+export { redisStore } from './stores/redisStore';
+export type { RedisStoreOptions } from './stores/redisStore';
+export type { RedisStoreClient, RedisStorePipeline } from './stores/redisConnection';
+export type { GenerationStore, GenerationWriter, GenerationInfo, StoredFrame, StartOptions } from './stores/GenerationStore';
+export { CohereStoreError, isCohereStoreError } from './stores/CohereStoreError';
+export type { StoreFailure } from './stores/CohereStoreError';
 
 // Deliberately not exported:
 // export { sseFrame } from './sseFrame';               // internal framing, shared with cohere-rx/testing's replay server

@@ -1,0 +1,182 @@
+// The Redis client as redisStore() sees it: the few methods of ioredis it
+// uses (so the public types need no ioredis types), loading ioredis lazily,
+// waiting for a connection with a deadline, and commands and pipelines that
+// fail with CohereStoreError('unavailable') instead of hanging.
+import { CohereConfigError } from 'cohere-rx';
+import { CohereStoreError } from './CohereStoreError';
+
+/**
+ * The Redis client `redisStore({ client })` accepts: an ioredis `Redis`
+ * (ioredis 5 or 6; not a `Cluster`). Only these members are used; the store
+ * opens its other connections with `duplicate()`.
+ */
+export interface RedisStoreClient {
+  /** `'wait'`, `'connecting'`, `'connect'`, `'ready'`, `'reconnecting'`, `'close'`, `'end'`, … */
+  readonly status: string;
+  /** Sends one command. */
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** A pipeline: many commands, one round trip. */
+  pipeline(): RedisStorePipeline;
+  /** A new connection with the same settings, and `override`. */
+  duplicate(override?: Record<string, unknown>): RedisStoreClient;
+  /** Connects a client made with `lazyConnect`. */
+  connect(): Promise<unknown>;
+  /** Subscribes this connection to pub/sub channels. */
+  subscribe(...channels: string[]): Promise<unknown>;
+  // `any[]`: ioredis types its listeners so, and a narrower type here would not accept an ioredis client.
+  /** Listens to an event (`'ready'`, `'error'`, `'message'`, …). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  /** Stops listening. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  /** Closes the connection after the replies pending. */
+  quit(): Promise<unknown>;
+  /** Closes the connection at once. */
+  disconnect(): void;
+}
+
+/** The pipeline of a {@link RedisStoreClient}. */
+export interface RedisStorePipeline {
+  /** Queues one command. */
+  call(command: string, ...args: (string | number)[]): unknown;
+  /** Sends the queued commands: `[error, reply]` per command. */
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/** @internal One command of a pipeline: its name and arguments. */
+export type Command = readonly [name: string, ...args: (string | number)[]];
+
+/** @internal One command's answer in a pipeline: the reply, or the server's error for that command. */
+export type Reply = { readonly error: Error; readonly value?: undefined } | { readonly error?: undefined; readonly value: unknown };
+
+/** @internal ioredis' constructor, as far as the store uses it. */
+type RedisConstructor = new (url: string, options: Record<string, unknown>) => RedisStoreClient;
+
+/**
+ * @internal Loads ioredis when the store first connects by URL, never when
+ * `cohere-rx/server` is imported: an app without Redis never needs it. The
+ * specifier is not a literal, so that bundlers leave it out too.
+ */
+export async function loadIoredis(): Promise<RedisConstructor> {
+  const specifier = 'ioredis';
+  let mod: { Redis?: unknown; default?: unknown };
+  try {
+    mod = (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as { Redis?: unknown; default?: unknown };
+  } catch (error) {
+    const config = new CohereConfigError('url', 'redisStore({ url }) needs the ioredis package (npm install ioredis), which did not load');
+    (config as { cause?: unknown }).cause = error;
+    throw config;
+  }
+  const candidate = mod.Redis ?? (mod.default as { Redis?: unknown } | undefined)?.Redis ?? mod.default;
+  if (typeof candidate !== 'function') throw new CohereConfigError('url', 'the ioredis package that loaded has no Redis class');
+  return candidate as RedisConstructor;
+}
+
+/**
+ * @internal Options for every connection the store makes itself: fail fast
+ * instead of queueing while disconnected (the store waits for `ready` with
+ * its own deadline), never resend a command after a reconnect (a blocking
+ * read would hang on), keep reconnecting in the background.
+ */
+export function ownConnectionOptions(timeoutMs: number): Record<string, unknown> {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    enableAutoPipelining: false,
+    connectTimeout: timeoutMs,
+    retryStrategy: (times: number) => Math.min(100 * times, 1000),
+  };
+}
+
+const noop = (): void => undefined;
+
+/** @internal A `CohereStoreError('unavailable')` for a failure underneath. */
+export function unavailable(cause: unknown, id?: string): CohereStoreError {
+  return cause instanceof CohereStoreError ? cause : new CohereStoreError('unavailable', id, { cause });
+}
+
+/**
+ * @internal Waits until `client` is ready, at most `timeoutMs`; a refused or
+ * failed connection attempt fails at once. Connects a lazy client.
+ */
+export function whenReady(client: RedisStoreClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  // Calls that wait at the same time share one wait (one set of listeners, not one per call).
+  let waiting = readiness.get(client);
+  if (!waiting) {
+    waiting = waitForReady(client, timeoutMs);
+    readiness.set(client, waiting);
+    const clear = (): void => void readiness.delete(client);
+    waiting.then(clear, clear);
+  }
+  return waiting;
+}
+
+const readiness = new WeakMap<RedisStoreClient, Promise<void>>();
+
+function waitForReady(client: RedisStoreClient, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (error?: unknown): void => {
+      clearTimeout(timer);
+      client.removeListener('ready', onReady);
+      client.removeListener('error', onError);
+      client.removeListener('end', onEnd);
+      if (error === undefined) resolve();
+      else reject(unavailable(error));
+    };
+    const onReady = (): void => done();
+    const onError = (error: Error): void => done(error);
+    const onEnd = (): void => done(new Error('the connection ended'));
+    const timer = setTimeout(() => done(new Error(`not connected within ${timeoutMs} ms`)), timeoutMs);
+    client.on('ready', onReady);
+    client.on('error', onError);
+    client.on('end', onEnd);
+    if (client.status === 'wait' || client.status === 'end') client.connect().catch(noop);
+  });
+}
+
+/** @internal `promise`, or `CohereStoreError('unavailable')` after `timeoutMs`. */
+export function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(unavailable(new Error(`no reply within ${timeoutMs} ms`))), timeoutMs);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(unavailable(error));
+      },
+    );
+  });
+}
+
+/**
+ * @internal Sends `commands` in one pipeline, once `client` is ready, within
+ * `timeoutMs`. A command the server refused answers `{ error }`; a lost
+ * connection fails the whole call with `CohereStoreError('unavailable')`.
+ */
+export async function pipe(client: RedisStoreClient, commands: readonly Command[], timeoutMs: number): Promise<Reply[]> {
+  if (commands.length === 0) return [];
+  await whenReady(client, timeoutMs);
+  const pipeline = client.pipeline();
+  for (const [name, ...args] of commands) pipeline.call(name, ...args);
+  const results = await withDeadline(pipeline.exec(), timeoutMs);
+  if (!results) throw unavailable(new Error('the pipeline was discarded'));
+  return results.map(([error, value]) => {
+    if (!error) return { value };
+    // A server's answer to one command (ReplyError) is that command's; anything else means the connection failed.
+    if (error.name !== 'ReplyError') throw unavailable(error);
+    return { error };
+  });
+}
+
+/** @internal Sends one command, once `client` is ready, within `timeoutMs`. */
+export async function send(client: RedisStoreClient, timeoutMs: number, name: string, ...args: (string | number)[]): Promise<unknown> {
+  await whenReady(client, timeoutMs);
+  return withDeadline(client.call(name, ...args), timeoutMs);
+}
