@@ -34,6 +34,7 @@ export type {
   TextContent,
   ThinkingContent,
   ToolCall,
+  AssistantToolCall,
   ToolSource,
   Usage,
 } from './types/common';
@@ -49,7 +50,7 @@ export type {
   ToolMessage,
   UserMessage,
 } from './types/request';
-export type { ChatResponse, ChatResponseMessage } from './types/response';
+export type { ChatResponse, ChatResponseMessage, ChatResponseSnapshot, ChatResponseSnapshotMessage } from './types/response';
 
 // Errors and their guards
 export { CohereError, isCohereError } from './errors/CohereError';
@@ -105,4 +106,5 @@ export { CohereValidationError, isCohereValidationError } from './errors/CohereV
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own
 // export { hasErrorName } from './errors/CohereError'; // internal; use the is…Error guards
 // export { reduceMessage } from './operators/messageReducer'; // internal body of accumulateMessage and runTools$; use accumulateMessage()
+// export { ToolCallTracker } from './operators/toolCallTracker'; // internal: tool-call assembly shared by toolCalls, partialToolCalls and the reducer
 // The replay server and event builders live in the `cohere-rx/testing` entry point, so apps never bundle them.

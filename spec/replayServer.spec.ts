@@ -39,7 +39,7 @@ describe('startReplayServer', () => {
   });
 
   describe('picks a transcript', () => {
-    const tools = [{ type: 'function' as const, function: { name: 'get_weather' } }];
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }];
     it.each<[string, ChatStreamOptions, ChatRequest, string]>([
       ['tools and no tool result yet', {}, { ...request, tools }, 'tool-calls'],
       [

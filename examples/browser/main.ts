@@ -16,7 +16,7 @@ import {
   runTools$,
   smoothText,
   textOnly,
-  type ChatResponse,
+  type ChatResponseSnapshot,
   type Citation,
   type PartialToolCall,
   type ToolLoopEvent,
@@ -75,10 +75,10 @@ interface View {
   cards: Card[];
   text: string;
   citations: Citation[];
-  final?: ChatResponse;
+  final?: ChatResponseSnapshot;
 }
 
-type Update = { call: PartialToolCall } | { result: ToolResultEvent } | { text: string } | { response: ChatResponse };
+type Update = { call: PartialToolCall } | { result: ToolResultEvent } | { text: string } | { response: ChatResponseSnapshot };
 
 const empty: View = { plan: '', cards: [], text: '', citations: [] };
 
@@ -115,7 +115,7 @@ function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
     filter((event) => event.type === 'message-start'),
     switchMap(() =>
       events$.pipe(
-        takeWhile((event) => event.type !== 'message-end'), // completes at the end: smoothText flushes
+        takeWhile((event) => event.type !== 'message-end'), // completes at the end: smoothText lets the rest out at its pace
         textOnly(),
         smoothText(),
         scan((all, piece) => all + piece, ''),

@@ -8,7 +8,9 @@ import { CohereError, hasErrorName } from './CohereError';
  * Raised when you subscribe, before any request is made, and never retried.
  * `option` names the culprit (`'baseUrl'`, `'apiKey'`, `'headers.x-team'`, …);
  * the message says what is wrong with it and quotes the bad value, except
- * for keys and header values, which are never quoted.
+ * for keys and header values, which are never quoted. When an `apiKey`
+ * function throws or rejects, `option` is `'apiKey'` and `cause` a safe copy
+ * of what it threw (name and message, scrubbed of the keys known).
  *
  * ## Example
  * Point a misconfigured deployment at the option to fix.
@@ -25,8 +27,8 @@ export class CohereConfigError extends CohereError {
   /** The option at fault, as a path: `'baseUrl'`, `'headers.authorization'`, `'request'`. */
   readonly option: string;
 
-  constructor(option: string, problem: string) {
-    super(`Invalid cohere-rx option ${option}: ${problem}`);
+  constructor(option: string, problem: string, options?: { cause?: unknown }) {
+    super(`Invalid cohere-rx option ${option}: ${problem}`, options);
     this.option = option;
   }
 }

@@ -12,15 +12,36 @@ const MAX_CAUSE_DEPTH = 4;
 /** Removes secrets from text that may end up in an error. */
 export type Scrub = (text: string) => string;
 
+/** A {@link Scrub} that can learn a secret found later (the key an `apiKey` function gives). */
+export interface LearningScrub extends Scrub {
+  /** From now on, masks `secret` too (anything but a non-empty string is ignored). */
+  learn(secret: unknown): void;
+}
+
+/**
+ * A scrubber for the given secrets and for every secret it `learn`s later: a
+ * relay's, per request, which learns each key an `apiKey` function gives.
+ */
+export function learningScrubber(secrets: readonly unknown[]): LearningScrub {
+  let known = secrets;
+  let mask = createScrubber(known);
+  const scrub = ((text: string) => mask(text)) as LearningScrub;
+  scrub.learn = (secret) => {
+    if (typeof secret === 'string' && secret !== '' && !known.includes(secret)) mask = createScrubber((known = [...known, secret]));
+  };
+  return scrub;
+}
+
 /**
  * A scrubber for the given secrets (the API key, wherever it came from).
  *
  * Every occurrence of a secret, and of any piece of one at least six
  * characters long, becomes `[REDACTED]`. A secret shorter than that is
  * replaced where it occurs whole. Text without any piece of a secret comes
- * back as it was (the same string).
+ * back as it was (the same string). Values that are not strings (an `apiKey`
+ * function, `undefined`) are ignored.
  */
-export function createScrubber(secrets: readonly (string | undefined)[]): Scrub {
+export function createScrubber(secrets: readonly unknown[]): Scrub {
   const whole = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s !== ''))];
   if (whole.length === 0) return (text) => text;
   // Every window of MIN_PIECE characters of every secret long enough to have one.

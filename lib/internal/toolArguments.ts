@@ -6,8 +6,8 @@
  * empty. Absent (`undefined`), empty or blank-only text means the empty object,
  * so a call can be sent back to the model, or parsed, as it is. Any other text
  * is returned unchanged, valid JSON or not. Internal: `parseToolCallArguments()`
- * uses it, and the operators that assemble calls (`toolCalls()`,
- * `accumulateMessage()`) are meant to.
+ * uses it, and so does the one tool-call tracker behind `toolCalls()`,
+ * `partialToolCalls()` and `accumulateMessage()`.
  *
  * ```text
  * argumentsOrEmptyObject(undefined)        → '{}'

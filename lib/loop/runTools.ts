@@ -12,7 +12,7 @@ import { initialMessageState, reduceMessage } from '../operators/messageReducer'
 import type { ToolCall } from '../types/common';
 import type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from '../types/loop';
 import type { AssistantMessage, ChatMessage, ChatRequest, Tool, ToolMessage } from '../types/request';
-import type { ChatResponse } from '../types/response';
+import type { ChatResponseSnapshot } from '../types/response';
 import type { ToolDefinition } from './defineTool';
 import { runToolCalls } from './runToolCalls';
 import { toolMessageOf } from './toolMessage';
@@ -120,7 +120,7 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
       );
     };
 
-    const afterTurn = (step: number, messages: ChatMessage[], response: ChatResponse): void => {
+    const afterTurn = (step: number, messages: ChatMessage[], response: ChatResponseSnapshot): void => {
       if (subscriber.closed) return;
       const assistant = assistantMessageOf(response);
       const calls = response.message.tool_calls ?? [];
@@ -183,11 +183,12 @@ function checkOptions(tools: unknown, maxSteps: number, toolConcurrency: number)
  */
 function toolsOf(tools: Record<string, ToolDefinition>): Tool[] | undefined {
   const list = Object.entries(tools).map(([name, tool]): Tool => {
-    const fn: Tool['function'] = { name };
-    if (tool.description !== undefined) fn.description = tool.description;
-    fn.parameters =
+    // The API requires `parameters`: a tool without arguments sends an empty object schema.
+    const parameters =
       (tool.parameters as Record<string, unknown> | undefined) ??
       (tool.input !== undefined ? jsonSchemaOf(tool.input, `tools.${name}.input`) : { type: 'object', properties: {} });
+    const fn: Tool['function'] =
+      tool.description === undefined ? { name, parameters } : { name, description: tool.description, parameters };
     return { type: 'function', function: fn };
   });
   return list.length > 0 ? list : undefined;
@@ -198,7 +199,7 @@ function toolsOf(tools: Record<string, ToolDefinition>): Tool[] | undefined {
  * empty parts (a tool turn usually has no content; Cohere's own examples send
  * only `tool_plan` and `tool_calls`).
  */
-function assistantMessageOf(response: ChatResponse): AssistantMessage {
+function assistantMessageOf(response: ChatResponseSnapshot): AssistantMessage {
   const { content, tool_plan, tool_calls, citations } = response.message;
   const message: AssistantMessage = { role: 'assistant' };
   if (content.length > 0) message.content = content;
@@ -208,7 +209,7 @@ function assistantMessageOf(response: ChatResponse): AssistantMessage {
   return message;
 }
 
-function stepEnd(step: number, response: ChatResponse, toolResults: ToolMessage[], messages: ChatMessage[]): StepEndEvent {
+function stepEnd(step: number, response: ChatResponseSnapshot, toolResults: ToolMessage[], messages: ChatMessage[]): StepEndEvent {
   return { type: 'step-end', step, response, toolResults, messages };
 }
 

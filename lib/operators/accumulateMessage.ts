@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { ToolLoopEvent } from '../types/loop';
-import type { ChatResponse } from '../types/response';
+import type { ChatResponseSnapshot } from '../types/response';
 import { createOperator } from './createOperator';
 import { initialMessageState, reduceMessage } from './messageReducer';
 
@@ -37,9 +37,9 @@ import { initialMessageState, reduceMessage } from './messageReducer';
  * ```
  *
  * @see {@link textOnly} when only the text pieces matter.
- * @returns An operator from chat events to `ChatResponse` snapshots.
+ * @returns An operator from chat events to {@link ChatResponseSnapshot}s.
  */
-export function accumulateMessage(): OperatorFunction<ToolLoopEvent, ChatResponse> {
+export function accumulateMessage(): OperatorFunction<ToolLoopEvent, ChatResponseSnapshot> {
   return createOperator((subscriber) => {
     let state = initialMessageState();
     return {

@@ -1,12 +1,14 @@
 import type { Citation, TextContent, ThinkingContent, ToolCall } from '../types/common';
 import type { ToolLoopEvent } from '../types/loop';
-import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import { citationOf } from './citationOf';
-import type { ChatResponse } from '../types/response';
+import type { ChatResponseSnapshot } from '../types/response';
+import { ToolCallTracker, wireCallOf } from './toolCallTracker';
 
-// The per-event logic of accumulateMessage(), as a pure reducer (internal,
-// not exported from the package). runTools$() folds each model turn with it to
-// get the step's response, so both read the stream the same way.
+// The per-event logic of accumulateMessage(), as a reducer (internal, not
+// exported from the package). runTools$() folds each model turn with it to
+// get the step's response, so both read the stream the same way. Tool calls
+// are assembled by the shared ToolCallTracker, as toolCalls() and
+// partialToolCalls() assemble them.
 
 type Block = TextContent | ThinkingContent;
 
@@ -21,19 +23,23 @@ interface Placed<T> {
 }
 
 /**
- * The message being assembled. Immutable: every change is a new state, built
- * field by field (no object spread: this runs once per token).
+ * The message being assembled: a fold's accumulator, advanced once per event
+ * (the tool-call tracker inside is shared by the states of one message and
+ * changes as they advance, so an old state is not reused). Every change is a
+ * new state with a new, immutable snapshot, built field by field (no object
+ * spread: this runs once per token).
  */
 export interface MessageState {
   /** The snapshot for this state; a new object for every new state. */
-  readonly response: ChatResponse;
+  readonly response: ChatResponseSnapshot;
   readonly id: string;
   readonly blocks: Placed<Block>;
   readonly plan: string;
+  readonly tracker: ToolCallTracker<undefined>;
   readonly calls: Placed<ToolCall>;
   readonly citations: Citation[];
-  readonly finishReason: ChatResponse['finish_reason'];
-  readonly usage: ChatResponse['usage'];
+  readonly finishReason: ChatResponseSnapshot['finish_reason'];
+  readonly usage: ChatResponseSnapshot['usage'];
 }
 
 /** Before any event: an empty message with no id (new arrays each time, never shared). */
@@ -79,35 +85,13 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
       if (!piece) return s;
       return next(s, s.id, s.blocks, s.plan + piece, s.calls, s.citations, s.finishReason, s.usage);
     }
-    case 'tool-call-start': {
-      const start = event.delta?.message?.tool_calls;
-      const call: ToolCall = {
-        id: start?.id ?? '',
-        type: 'function',
-        function: { name: start?.function?.name ?? '', arguments: start?.function?.arguments ?? '' },
-      };
-      return next(s, s.id, s.blocks, s.plan, put(s.calls, event.index ?? 0, call), s.citations, s.finishReason, s.usage);
-    }
-    case 'tool-call-delta': {
-      const piece = event.delta?.message?.tool_calls?.function?.arguments;
-      if (!piece) return s;
-      const index = event.index ?? 0;
-      const base = find(s.calls, index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
-      const call: ToolCall = {
-        id: base.id,
-        type: 'function',
-        function: { name: base.function.name, arguments: base.function.arguments + piece },
-      };
-      return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
-    }
+    case 'tool-call-start':
+    case 'tool-call-delta':
     case 'tool-call-end': {
-      // A tool without parameters streams no arguments: they mean {}.
-      const index = event.index ?? 0;
-      const current = find(s.calls, index);
-      const args = current && argumentsOrEmptyObject(current.function.arguments);
-      if (!current || args === current.function.arguments) return s;
-      const call: ToolCall = { id: current.id, type: 'function', function: { name: current.function.name, arguments: args! } };
-      return next(s, s.id, s.blocks, s.plan, put(s.calls, index, call), s.citations, s.finishReason, s.usage);
+      const call = s.tracker.track(event);
+      // An end that leaves the arguments as they were (they were not empty) changes nothing visible.
+      if (!call || (call.ended && find(s.calls, call.index)?.function.arguments === call.arguments)) return s;
+      return next(s, s.id, s.blocks, s.plan, put(s.calls, call.index, wireCallOf(call)), s.citations, s.finishReason, s.usage);
     }
     case 'citation-start': {
       const citation = citationOf(event);
@@ -148,6 +132,7 @@ function startMessage(id: string): MessageState {
     id,
     blocks,
     plan: '',
+    tracker: new ToolCallTracker(() => undefined),
     calls,
     citations: [],
     finishReason: undefined,
@@ -167,8 +152,8 @@ function next(
   plan: string,
   calls: Placed<ToolCall>,
   citations: Citation[],
-  finishReason: ChatResponse['finish_reason'],
-  usage: ChatResponse['usage'],
+  finishReason: ChatResponseSnapshot['finish_reason'],
+  usage: ChatResponseSnapshot['usage'],
 ): MessageState {
   let message = prev.response.message;
   if (blocks !== prev.blocks || plan !== prev.plan || calls !== prev.calls || citations !== prev.citations) {
@@ -177,10 +162,10 @@ function next(
     if (calls.items.length > 0) message.tool_calls = calls.items;
     if (citations.length > 0) message.citations = citations;
   }
-  const response: ChatResponse = { id, message };
+  const response: ChatResponseSnapshot = { id, message };
   if (finishReason !== undefined) response.finish_reason = finishReason;
   if (usage !== undefined) response.usage = usage;
-  return { response, id, blocks, plan, calls, citations, finishReason, usage };
+  return { response, id, blocks, plan, tracker: prev.tracker, calls, citations, finishReason, usage };
 }
 
 /** The item at wire `index`, if there is one. */

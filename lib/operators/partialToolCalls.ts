@@ -3,8 +3,8 @@ import { CohereToolArgumentsError } from '../errors/CohereToolArgumentsError';
 import { isCohereJsonError } from '../errors/CohereJsonError';
 import { JsonPrefixParser } from '../internal/jsonPrefixParser';
 import type { ToolLoopEvent } from '../types/loop';
-import { argumentsOrEmptyObject } from '../internal/toolArguments';
 import { createOperator } from './createOperator';
+import { ToolCallTracker, wireCallOf, type TrackedCall } from './toolCallTracker';
 
 /** A tool call as far as it has arrived, emitted by `partialToolCalls()`. */
 export interface PartialToolCall {
@@ -29,14 +29,14 @@ export interface PartialToolCall {
   error?: CohereToolArgumentsError | undefined;
 }
 
-interface OpenCall {
-  id: string;
-  name: string;
-  text: string;
-  parser: JsonPrefixParser;
+/** What `partialToolCalls()` keeps beside each tracked call. */
+interface Parse {
+  readonly parser: JsonPrefixParser;
   value: Record<string, unknown> | undefined;
   error: CohereToolArgumentsError | undefined;
 }
+
+type OpenCall = TrackedCall<Parse>;
 
 /**
  * Emits each tool call as its arguments arrive, parsed as far as they go.
@@ -74,109 +74,70 @@ interface OpenCall {
  */
 export function partialToolCalls(): OperatorFunction<ToolLoopEvent, PartialToolCall> {
   return createOperator((subscriber) => {
-    const open = new Map<number, OpenCall>();
+    const tracker = new ToolCallTracker<Parse>(() => ({ parser: new JsonPrefixParser(), value: undefined, error: undefined }));
 
-    const emit = (index: number, call: OpenCall, done: boolean): void => {
+    const emit = (call: OpenCall): void => {
       const partial: PartialToolCall = {
-        index,
+        index: call.index,
         id: call.id,
         name: call.name,
-        arguments: call.value,
-        argumentsText: done ? argumentsOrEmptyObject(call.text) : call.text,
-        done,
+        arguments: call.data.value,
+        argumentsText: call.arguments,
+        done: call.ended,
       };
-      if (call.error) partial.error = call.error;
+      if (call.data.error) partial.error = call.data.error;
       subscriber.next(partial);
     };
 
     const fault = (call: OpenCall, problem: string, cause?: unknown): void => {
-      const wire = { id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.text } };
-      call.error = new CohereToolArgumentsError(wire, problem, cause === undefined ? undefined : { cause });
+      call.data.error = new CohereToolArgumentsError(wireCallOf(call), problem, cause === undefined ? undefined : { cause });
     };
 
     /** Feeds a piece of argument text; a fault is recorded on the call, never thrown. */
     const feed = (call: OpenCall, piece: string): void => {
-      call.text += piece;
-      if (call.error) return;
+      const parse = call.data;
+      if (parse.error) return;
       try {
-        call.parser.push(piece);
+        parse.parser.push(piece);
       } catch (error) {
         if (!isCohereJsonError(error)) throw error;
         fault(call, `not valid JSON (${error.reason} at line ${error.line}, column ${error.column})`, error);
       }
-      if (call.parser.changed) {
-        const value = call.parser.snapshot();
+      if (parse.parser.changed) {
+        const value = parse.parser.snapshot();
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-          if (!call.error) fault(call, 'not a JSON object');
-        } else call.value = value as Record<string, unknown>;
+          if (!parse.error) fault(call, 'not a JSON object');
+        } else parse.value = value as Record<string, unknown>;
       }
     };
 
     const finish = (call: OpenCall): void => {
-      if (call.error) return;
-      if (!call.parser.started) {
-        call.value = {}; // the no-argument rule: nothing (or only whitespace) means {}
+      const parse = call.data;
+      if (parse.error) return;
+      if (!parse.parser.started) {
+        parse.value = {}; // the no-argument rule: nothing (or only whitespace) means {}
         return;
       }
       try {
-        call.parser.finish();
+        parse.parser.finish();
       } catch (error) {
         if (!isCohereJsonError(error)) throw error;
         fault(call, `not valid JSON (${error.reason} at line ${error.line}, column ${error.column})`, error);
         return;
       }
-      const value = call.parser.snapshot();
+      const value = parse.parser.snapshot();
       if (value === null || typeof value !== 'object' || Array.isArray(value)) fault(call, 'not a JSON object');
-      else call.value = value as Record<string, unknown>;
+      else parse.value = value as Record<string, unknown>;
     };
 
     return {
       next: (event) => {
-        switch (event.type) {
-          case 'message-start':
-            open.clear();
-            break;
-          case 'tool-call-start': {
-            const wire = event.delta?.message?.tool_calls;
-            const index = event.index ?? 0;
-            const call: OpenCall = {
-              id: wire?.id ?? '',
-              name: wire?.function?.name ?? '',
-              text: '',
-              parser: new JsonPrefixParser(),
-              value: undefined,
-              error: undefined,
-            };
-            open.set(index, call);
-            const first = wire?.function?.arguments;
-            if (typeof first === 'string' && first !== '') feed(call, first);
-            emit(index, call, false);
-            break;
-          }
-          case 'tool-call-delta': {
-            const piece = event.delta?.message?.tool_calls?.function?.arguments;
-            if (typeof piece !== 'string' || piece === '') break;
-            const index = event.index ?? 0;
-            let call = open.get(index);
-            if (!call) {
-              // a delta without its start: shown all the same, without id and name
-              call = { id: '', name: '', text: '', parser: new JsonPrefixParser(), value: undefined, error: undefined };
-              open.set(index, call);
-            }
-            feed(call, piece);
-            emit(index, call, false);
-            break;
-          }
-          case 'tool-call-end': {
-            const index = event.index ?? 0;
-            const call = open.get(index);
-            if (!call) break;
-            open.delete(index);
-            finish(call);
-            emit(index, call, true);
-            break;
-          }
-        }
+        // The tracker assembles the call (id, name, text, the no-argument rule); this operator parses it.
+        const call = tracker.track(event);
+        if (!call) return;
+        if (call.ended) finish(call);
+        else if (tracker.piece !== '') feed(call, tracker.piece);
+        emit(call);
       },
     };
   });

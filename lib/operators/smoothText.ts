@@ -1,6 +1,6 @@
 import {
   asyncScheduler,
-  materialize,
+  Observable,
   type MonoTypeOperatorFunction,
   type ObservableNotification,
   type SchedulerLike,
@@ -56,14 +56,18 @@ export interface SmoothTextOptions {
  * after it shows that it ended. When text waits, emissions take several units
  * each, so no character comes out later than `maxLagMs` after it arrived.
  * Nothing is lost, reordered or duplicated: the output joined equals the
- * input joined. When the source completes, what is left comes out at once,
- * then completion; when it errors, what is left comes out, then the error.
- * Unsubscribing cancels the timers.
+ * input joined. When the source completes, what is left keeps the same pace
+ * (and the same bound: it speeds up only where the pace would lag more than
+ * `maxLagMs`), then the output completes; so a burst that arrives whole (a
+ * cache, a replay, a fast model) still flows. When the source errors, what is
+ * left comes out at once, then the error. Unsubscribing cancels the timers.
  *
  * ```text
- * source: -a------------b--|       (text pieces a: 'Hello big wide ', b: 'world')
- * result: -A--B---------D--(F|)    smoothText({ delayMs: 3 })
+ * source: -a------------b--|          (text pieces a: 'Hello big wide ', b: 'world')
+ * result: -A--B---------D--(F|)       smoothText({ delayMs: 3 })
  *   (A: 'Hello ', B: 'big ', D: 'wide ' once 'world' shows it ended, F: 'world' at completion)
+ * source: (a|)                        (a: 'Hello big wide world', all at once)
+ * result: A--B--D--(F|)               smoothText({ delayMs: 3 }): the pace goes on after completion
  * ```
  *
  * ## Example
@@ -93,9 +97,10 @@ export function smoothText(options: SmoothTextOptions = {}): MonoTypeOperatorFun
   const scheduler = options.scheduler ?? asyncScheduler;
   const split = splitter(options.chunking ?? 'word');
 
-  // The source's notifications arrive as values (materialize), so that an
-  // error can flush what arrived before it is thrown on: the operator core
-  // turns a throw into the output's error.
+  // The source's notifications arrive as values (see `notifications`), so
+  // that an error can flush what arrived before it is thrown on (the operator
+  // core turns a throw into the output's error), and a completion can wait
+  // for the paced rest before the output completes.
   const operator = createOperator<ObservableNotification<string>, string>((subscriber) => {
     // Complete units waiting, each with the arrival time of its first character.
     let units: string[] = [];
@@ -104,6 +109,8 @@ export function smoothText(options: SmoothTextOptions = {}): MonoTypeOperatorFun
     // Text not yet cut into a complete unit, and when its first character arrived.
     let tail = '';
     let tailTime = 0;
+    // The source has completed: nothing more arrives, the output completes once all is out.
+    let ended = false;
     let lastOut = -Infinity;
     let timer: Subscription | undefined;
     let timerAt = 0;
@@ -145,6 +152,7 @@ export function smoothText(options: SmoothTextOptions = {}): MonoTypeOperatorFun
         let due: number;
         if (head < units.length) due = Math.min(Math.max(lastOut + delayMs, now), times[head]! + maxLagMs);
         else if (tail !== '') due = tailTime + maxLagMs;
+        else if (ended) return subscriber.complete();
         else due = Infinity;
         if (due <= now) {
           release(now);
@@ -197,16 +205,41 @@ export function smoothText(options: SmoothTextOptions = {}): MonoTypeOperatorFun
       plan(now);
     };
 
+    /** The source completed: the text still being cut is a whole unit now; the pace goes on. */
+    const end = (): void => {
+      ended = true;
+      if (tail !== '') {
+        units.push(tail);
+        times.push(tailTime);
+        tail = '';
+      }
+      plan(scheduler.now());
+    };
+
     return {
       next: (notification) => {
         if (notification.kind === 'N') arrive(notification.value);
         else if (notification.kind === 'E') {
           flush();
           throw notification.error;
-        }
+        } else end();
       },
-      complete: flush,
     };
   });
-  return (source) => operator(source.pipe(materialize()));
+  return (source) => operator(notifications(source));
+}
+
+/**
+ * The source's notifications as values, like `materialize()`, except that its
+ * completion is a value too and the output does not complete: `smoothText`
+ * completes its own output once the paced rest is out.
+ */
+function notifications<T>(source: Observable<T>): Observable<ObservableNotification<T>> {
+  return new Observable((subscriber) =>
+    source.subscribe({
+      next: (value) => subscriber.next({ kind: 'N', value }),
+      error: (error: unknown) => subscriber.next({ kind: 'E', error }),
+      complete: () => subscriber.next({ kind: 'C' }),
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import { chatStream$, CohereConfigError, runTools$, type ChatRequest, type ChatStreamOptions, type ToolDefinition } from 'cohere-rx';
 import { MULTI_MESSAGE, RELAY_HEADER, SINGLE_MESSAGE } from '../internal/relay';
-import { createScrubber, type Scrub } from '../internal/secret';
+import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
 import { sseFrame } from './sseFrame';
 import { errorResponseOf, relayErrorInfo } from './relayErrors';
@@ -115,16 +115,19 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     throw new CohereConfigError('maxBodyBytes', `expected a number of bytes, 0 or more, got ${String(maxBytes)}`);
   }
   if (prepare !== undefined && typeof prepare !== 'function') throw new CohereConfigError('prepare', 'expected a function');
-  const scrub = serverScrubber(streamOptions);
+  const serverScrub = serverScrubber(streamOptions);
   /**
    * Events go out as the upstream sent them, except that a `message-end`
    * (the one event with server text in it, `delta.error`) is scrubbed of the
    * key: once per message, so the hot path of deltas pays nothing.
    */
-  const frame = (event: unknown): string => {
-    const text = sseFrame(event);
-    return (event as { type?: unknown }).type === 'message-end' ? scrub(text) : text;
-  };
+  const frameWith =
+    (scrub: Scrub) =>
+    (event: unknown): string => {
+      const text = sseFrame(event);
+      return (event as { type?: unknown }).type === 'message-end' ? scrub(text) : text;
+    };
+  const serverFrame = frameWith(serverScrub);
   const report = (error: unknown, request: Request): void => {
     try {
       onError?.(error, request);
@@ -134,6 +137,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   };
 
   return async (request: Request): Promise<Response> => {
+    // With an apiKey function, each request has its own scrubber, which learns every key the function gives.
+    const { options: upstream, scrub } = perRequestKey(streamOptions, serverScrub);
+    const frame = scrub === serverScrub ? serverFrame : frameWith(scrub);
     try {
       if (request.method !== 'POST') {
         return jsonError(405, `method ${request.method} is not allowed: POST a chat request`, { allow: 'POST' });
@@ -154,8 +160,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       // Telemetry hook (lib/internal/telemetry.ts): the caller's trace context (`traceparent`) is continued.
       const telemetry = streamOptions.telemetry?.incoming?.(request.headers) ?? streamOptions.telemetry;
       const events$ = tools
-        ? runTools$(body, { ...streamOptions, telemetry, tools, maxSteps, toolConcurrency, signal })
-        : chatStream$(body, { ...streamOptions, telemetry, signal });
+        ? runTools$(body, { ...upstream, telemetry, tools, maxSteps, toolConcurrency, signal })
+        : chatStream$(body, { ...upstream, telemetry, signal });
       const { stream, first } = openEventStream(
         events$,
         heartbeat,
@@ -192,13 +198,30 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
 }
 
 /** Every form the server's key can take in these options, and `CO_API_KEY`. */
-function serverScrubber(options: ChatStreamOptions): Scrub {
+function serverScrubber(options: ChatStreamOptions): LearningScrub {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['CO_API_KEY'];
-  const secrets: (string | undefined)[] = [options.apiKey, env];
+  const secrets: unknown[] = [options.apiKey, env];
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (name.toLowerCase() === 'authorization' && typeof value === 'string') secrets.push(value, value.replace(/^\s*bearer\s+/i, ''));
   }
-  return createScrubber(secrets);
+  return learningScrubber(secrets);
+}
+
+/**
+ * With an `apiKey` function (called by `chatStream$` for each upstream
+ * request): the options with a function that also teaches a new scrubber,
+ * this request's, each key it gives. Else the options and the shared scrubber.
+ */
+function perRequestKey(options: ChatStreamOptions, shared: Scrub): { options: ChatStreamOptions; scrub: Scrub } {
+  const give = options.apiKey;
+  if (typeof give !== 'function') return { options, scrub: shared };
+  const scrub = serverScrubber(options);
+  const apiKey = (): PromiseLike<string> =>
+    Promise.resolve(give()).then((key) => {
+      scrub.learn(key);
+      return key;
+    });
+  return { options: { ...options, apiKey }, scrub };
 }
 
 /** A Cohere-shaped JSON error: `{ "message": … }`. */

@@ -15,7 +15,7 @@ import { Deadlines } from './deadlines';
 import { EventDecoder } from './decoder';
 import { defaultFetch } from './defaultFetch';
 import { connectionFailure, openResponse, type Failure } from './openResponse';
-import { resolveOptions, type ChatStreamOptions, type StreamConfig } from './options';
+import { keyOf, resolveOptions, type ChatStreamOptions, type StreamConfig } from './options';
 import { errorFromRelay } from './relayError';
 import { generationFailure, relayEvents, type RelaySink } from './relayEvents';
 
@@ -76,7 +76,8 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
     } catch (error) {
       return subscriber.error(error); // an option that can never work: before any request
     }
-    const { scrub, signal: outerSignal } = config;
+    let { scrub } = config;
+    const outerSignal = config.signal;
     const controller = new AbortController();
     const deadlines = new Deadlines(() => subscriber.closed);
     /** The body being read; cancelled on teardown while a request is in flight. */
@@ -159,6 +160,13 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
 
     /** Requests until one streams, retrying what may help while nothing was emitted. */
     const run = async (): Promise<void> => {
+      if (config.apiKey) {
+        // An apiKey function gives this subscription's key (its retries reuse it), checked as a string key would be.
+        const apiKey = await keyOf(config);
+        if (subscriber.closed) return;
+        config = resolveOptions(request, { ...options, apiKey });
+        scrub = config.scrub;
+      }
       const fetch = config.fetch ?? (await defaultFetch());
       const init = { ...config.init, signal: controller.signal };
       if (trace?.headers) init.headers = { ...trace.headers, ...init.headers }; // telemetry hook: trace context

@@ -1,5 +1,5 @@
 import { CohereConfigError } from '../errors/CohereConfigError';
-import { createScrubber, type Scrub } from '../internal/secret';
+import { createScrubber, safeCause, type Scrub } from '../internal/secret';
 import type { Telemetry } from '../internal/telemetry';
 import type { ChatRequest } from '../types/request';
 
@@ -30,9 +30,18 @@ export interface ChatStreamOptions {
    * Sent as `Authorization: Bearer …`. An empty string sends no key (for an
    * app's own backend that adds it). No key here, none in `CO_API_KEY` and no
    * `Authorization` header is a `CohereConfigError`: nothing is sent.
+   *
+   * Or a function that returns the key, or a Promise of it, for keys that
+   * rotate (a secret manager, a gateway's short-lived token). It is called
+   * for each request: once per subscription, before the request (a retry
+   * reuses its key); `runTools$()` calls it for each step, a
+   * `cohere-rx/server` relay for each browser request. Its key is checked
+   * and scrubbed from errors like any other. A throw, a rejection or a value
+   * that is not a key is a `CohereConfigError` naming `apiKey` (its `cause`
+   * a scrubbed copy of what was thrown), and nothing is sent.
    * @default process.env.CO_API_KEY, where `process` exists
    */
-  apiKey?: string | undefined;
+  apiKey?: string | (() => string | PromiseLike<string>) | undefined;
   /**
    * The request goes to `${baseUrl}/v2/chat`. An absolute http(s) URL, or in a
    * page a path such as `'/api'`, resolved against the page. Trailing `/`,
@@ -91,6 +100,8 @@ export interface StreamConfig {
   timeoutMs: number;
   idleTimeoutMs: number;
   maxBufferSize: number;
+  /** The `apiKey` function, when one was given: `keyOf` calls it before the first request. */
+  apiKey: (() => unknown) | undefined;
   /** Removes the key (from any source) from text that may reach an error. */
   scrub: Scrub;
 }
@@ -113,7 +124,8 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
   const given: ChatStreamOptions = isObject(options) ? options : {};
   const keys = keysOf(given);
   const { envKey, headerKey } = keys;
-  const apiKey = given.apiKey ?? envKey;
+  const keyFunction = typeof given.apiKey === 'function' ? given.apiKey : undefined;
+  const apiKey = typeof given.apiKey === 'function' ? undefined : (given.apiKey ?? envKey);
   // Known before anything can fail, so that no message below can show the key.
   const scrub = keyScrubber(given, keys);
   const userHeaders: Record<string, unknown> = isObject(given.headers) ? given.headers : {};
@@ -149,8 +161,8 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
 
   expect('options', options, isObject(options), 'an object');
   if (!isObject(request) || Array.isArray(request)) fail('request', `expected the chat request body (an object), got ${show(request)}`);
-  expect('apiKey', given.apiKey, typeof given.apiKey === 'string', 'a string');
-  if (!apiKey && given.apiKey !== '' && headerKey === undefined) {
+  expect('apiKey', given.apiKey, typeof given.apiKey === 'string' || !!keyFunction, 'a string or a function');
+  if (!keyFunction && !apiKey && given.apiKey !== '' && headerKey === undefined) {
     fail('apiKey', "no API key: pass options.apiKey or set CO_API_KEY (apiKey: '' sends none, for your own backend that adds it)");
   }
   const badKey = apiKey ? NOT_KEY.exec(apiKey) : null;
@@ -186,8 +198,27 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
     timeoutMs: count('timeoutMs', given.timeoutMs, 60_000, 0, false, 'milliseconds, 0 or more (0 or Infinity: no limit)'),
     idleTimeoutMs: count('idleTimeoutMs', given.idleTimeoutMs, 120_000, 0, false, 'milliseconds, 0 or more (0 or Infinity: no limit)'),
     maxBufferSize: count('maxBufferSize', given.maxBufferSize, 16 * 1024 * 1024, 1, true, 'a whole number, 1 or more'),
+    apiKey: keyFunction,
     scrub,
   };
+}
+
+/**
+ * Calls the `apiKey` function of a subscription (`config.apiKey`), before its
+ * first request. A throw or a rejection is a `CohereConfigError` naming
+ * `apiKey` with a scrubbed copy of what was thrown as its `cause`; so is a
+ * value that is not a string. The key is then checked like a string key, by
+ * `resolveOptions` again with it as `apiKey`.
+ */
+export async function keyOf(config: StreamConfig): Promise<string> {
+  let key: unknown;
+  try {
+    key = await config.apiKey!();
+  } catch (error) {
+    throw new CohereConfigError('apiKey', 'the apiKey function failed (see the cause)', { cause: safeCause(error, config.scrub) });
+  }
+  if (typeof key !== 'string') throw new CohereConfigError('apiKey', `the apiKey function gave ${typeof key}, not a string`);
+  return key;
 }
 
 /** A scrubber for every form the key of these options can take (the option, `CO_API_KEY`, an `Authorization` header). */

@@ -21,13 +21,33 @@ export interface Usage {
   cached_tokens?: number;
 }
 
-/** A tool call in the wire shape; `arguments` is a JSON string. */
+/**
+ * A complete tool call in the wire shape, as cohere-rx assembles it from a
+ * stream (`toolCalls()`, `accumulateMessage()`): every field is present, and
+ * `arguments` is a JSON string (`'{}'` for a call without arguments).
+ */
 export interface ToolCall {
   id: string;
   type: 'function';
   function: {
     name: string;
     arguments: string;
+  };
+}
+
+/**
+ * A tool call as an assistant message holds it, in a request's `messages` or
+ * in a non-streaming response: as loose as Cohere's API allows (only `id` and
+ * `type` are required), so a message typed elsewhere (the official SDK's
+ * `ToolCallV2`, a stored conversation) can be sent back as it is. Every
+ * {@link ToolCall} is one.
+ */
+export interface AssistantToolCall {
+  id: string;
+  type: 'function';
+  function?: {
+    name?: string;
+    arguments?: string;
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ToolCall } from './common';
 import type { ChatStreamEvent } from './events';
 import type { ChatMessage, ToolMessage } from './request';
-import type { ChatResponse } from './response';
+import type { ChatResponseSnapshot } from './response';
 
 // The events `runTools$()` adds to the wire events of its model turns. Their
 // `type`s are not Cohere's (Cohere's are the twelve of `ChatStreamEvent`), so
@@ -27,7 +27,7 @@ export type ToolResultEvent =
 export interface StepEndEvent {
   type: 'step-end';
   step: number;
-  response: ChatResponse;
+  response: ChatResponseSnapshot;
   toolResults: ToolMessage[];
   messages: ChatMessage[];
 }

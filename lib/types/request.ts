@@ -1,4 +1,4 @@
-import type { Citation, TextContent, ThinkingContent, ToolCall } from './common';
+import type { AssistantToolCall, Citation, TextContent, ThinkingContent } from './common';
 
 /** An image given to a vision model. */
 export interface ImageUrlContent {
@@ -6,10 +6,13 @@ export interface ImageUrlContent {
   image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
 }
 
-/** A document given inline in a message. */
+/**
+ * A document in a tool message's content (what `runTools$()` sends back for a
+ * tool's output, so that the model can cite it). `data` is an object.
+ */
 export interface DocumentContent {
   type: 'document';
-  document: { id?: string; data: Record<string, unknown> | string };
+  document: { id?: string; data: Record<string, unknown> };
 }
 
 /** A system (preamble) message. */
@@ -18,21 +21,26 @@ export interface SystemMessage {
   content: string | TextContent[];
 }
 
-/** A message from the user. */
+/**
+ * A message from the user: text, or text and images. (Documents go in the
+ * request's `documents`, or in a tool message.)
+ */
 export interface UserMessage {
   role: 'user';
-  content: string | (TextContent | ImageUrlContent | DocumentContent)[];
+  content: string | (TextContent | ImageUrlContent)[];
 }
 
 /**
- * A message from the model. `accumulateMessage()` builds exactly this, so a
- * finished turn can be appended to the next request's `messages` as it is.
+ * A message from the model, as a request sends it back. As loose as the API
+ * allows: an `accumulateMessage()` snapshot's `message`, a non-streaming
+ * response's `message` and the official SDK's assistant messages all fit, so
+ * a finished turn can be appended to the next request's `messages` as it is.
  */
 export interface AssistantMessage {
   role: 'assistant';
   content?: string | (TextContent | ThinkingContent)[];
   tool_plan?: string;
-  tool_calls?: ToolCall[];
+  tool_calls?: AssistantToolCall[];
   citations?: Citation[];
 }
 
@@ -46,13 +54,17 @@ export interface ToolMessage {
 /** Any message of a v2 chat conversation. */
 export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
 
-/** A function the model may call. `parameters` is a JSON Schema object. */
+/**
+ * A function the model may call. `parameters` is a JSON Schema object and is
+ * required by the API: a function without arguments sends
+ * `{ type: 'object', properties: {} }`.
+ */
 export interface Tool {
   type: 'function';
   function: {
     name: string;
     description?: string;
-    parameters?: Record<string, unknown>;
+    parameters: Record<string, unknown>;
   };
 }
 
@@ -69,7 +81,12 @@ export interface ChatRequest {
   messages: ChatMessage[];
   tools?: Tool[];
   documents?: ChatDocument[];
-  citation_options?: { mode?: 'FAST' | 'ACCURATE' | 'OFF' };
+  /**
+   * How citations are generated: `ENABLED` (the default, for models that
+   * cite) or `DISABLED`; `FAST`, `ACCURATE` and `OFF` are the older names the
+   * API still accepts (some models support only some of them).
+   */
+  citation_options?: { mode?: 'ENABLED' | 'DISABLED' | 'FAST' | 'ACCURATE' | 'OFF' };
   response_format?: { type: 'text' } | { type: 'json_object'; json_schema?: Record<string, unknown> };
   safety_mode?: 'CONTEXTUAL' | 'STRICT' | 'OFF';
   max_tokens?: number;

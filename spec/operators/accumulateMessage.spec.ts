@@ -1,20 +1,20 @@
 import { from, last, lastValueFrom } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { createTestScheduler } from '../helpers/marbles';
-import { accumulateMessage, type ChatResponse, type ChatStreamEvent } from '../../lib';
+import { accumulateMessage, type ChatResponseSnapshot, type ChatStreamEvent } from '../../lib';
 import { contentEnd, contentStart, messageEnd, messageStart, textDelta } from '../../lib/testing/events';
 import { cite1, cite2, ev, usageOfTurn } from './events';
 
 const text = (t: string) => ({ type: 'text' as const, text: t });
 const thinking = (t: string) => ({ type: 'thinking' as const, thinking: t });
-const snap = (message: Partial<ChatResponse['message']>, extra: Partial<ChatResponse> = {}): ChatResponse => ({
+const snap = (message: Partial<ChatResponseSnapshot['message']>, extra: Partial<ChatResponseSnapshot> = {}): ChatResponseSnapshot => ({
   id: 'resp-1',
   message: { role: 'assistant', content: [], ...message },
   ...extra,
 });
 
-function collectSync(events: ChatStreamEvent[]): ChatResponse[] {
-  const out: ChatResponse[] = [];
+function collectSync(events: ChatStreamEvent[]): ChatResponseSnapshot[] {
+  const out: ChatResponseSnapshot[] = [];
   from(events)
     .pipe(accumulateMessage())
     .subscribe((s) => out.push(s));
@@ -150,7 +150,7 @@ describe('accumulateMessage', () => {
       const e1subs = '^--------------------!';
       const expected = '-1-2-3-4---5-6-7-8-9-|';
       const call = (args: string) => ({ id: 'call_a', type: 'function' as const, function: { name: 'search', arguments: args } });
-      const second = (message: Partial<ChatResponse['message']>, extra: Partial<ChatResponse> = {}) => ({
+      const second = (message: Partial<ChatResponseSnapshot['message']>, extra: Partial<ChatResponseSnapshot> = {}) => ({
         ...snap(message, extra),
         id: 'resp-2',
       });
@@ -176,7 +176,7 @@ describe('accumulateMessage', () => {
       { type: 'tool-result' as const, step: 1, call, output: 1 },
       { type: 'step-end' as const, step: 1, response: snap({}), toolResults: [], messages: [] },
     ];
-    const out: ChatResponse[] = [];
+    const out: ChatResponseSnapshot[] = [];
     from([messageStart('resp-1'), ...loopEvents, contentStart(0)])
       .pipe(accumulateMessage())
       .subscribe((s) => out.push(s));

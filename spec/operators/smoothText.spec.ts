@@ -10,7 +10,7 @@ describe('smoothText', () => {
     testScheduler = createTestScheduler();
   });
 
-  it('should release one word per delay, hold a word until it ends, flush at completion', () => {
+  it('should release one word per delay, hold a word until it ends, release the last word at completion', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const e1 = cold('-a------------b--|', { a: 'Hello big wide ', b: 'world' });
       const e1subs = '^----------------!';
@@ -43,7 +43,7 @@ describe('smoothText', () => {
     });
   });
 
-  it('should flush what arrived, then error', () => {
+  it('should flush what arrived at once, then error (an error does not wait for the pace)', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const e1 = cold('-a--#', { a: 'one two three' });
       const e1subs = '^---!';
@@ -54,6 +54,67 @@ describe('smoothText', () => {
       });
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
+  });
+
+  it('should keep its pace after the source completes, when a burst arrives whole (a cache, a replay)', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold('(a|)', { a: 'one two three four' });
+      const e1subs = '(^!)';
+      expectObservable(e1.pipe(smoothText({ delayMs: 2, scheduler: testScheduler }))).toBe('x-y-z-(w|)', {
+        x: 'one ',
+        y: 'two ',
+        z: 'three ',
+        w: 'four',
+      });
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('should go on at its pace when the source completes mid-flow, then complete after the last word', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold('-a--|', { a: 'a b c d e f' });
+      const e1subs = '^---!';
+      expectObservable(e1.pipe(smoothText({ delayMs: 2, scheduler: testScheduler }))).toBe('-u-v-w-x-y-(z|)', {
+        u: 'a ',
+        v: 'b ',
+        w: 'c ',
+        x: 'd ',
+        y: 'e ',
+        z: 'f',
+      });
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('should speed up after completion only as much as maxLagMs requires', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      // 12 words and 'end' at once, then completion; delay 2, maxLag 8: ceil(12 × 2 / 8) = 3 words at
+      // once, then ceil(backlog × 2 / time left) every 2 frames (4, 3, 3): all out 6 frames later, within 8.
+      const words = Array.from({ length: 12 }, (_, i) => `w${i} `).join('') + 'end';
+      expectObservable(cold('(a|)', { a: words }).pipe(smoothText({ delayMs: 2, maxLagMs: 8, scheduler: testScheduler }))).toBe(
+        'v-w-x-(y|)',
+        { v: 'w0 w1 w2 ', w: 'w3 w4 w5 w6 ', x: 'w7 w8 w9 ', y: 'w10 w11 end' },
+      );
+    });
+  });
+
+  it('should let nothing out after an unsubscribe during the paced rest, and cancel its timers', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold('(a|)', { a: 'a b c d e f' });
+      expectObservable(e1.pipe(smoothText({ delayMs: 2, scheduler: testScheduler })), '---!').toBe('x-y-', { x: 'a ', y: 'b ' });
+      expectSubscriptions(e1.subscriptions).toBe('(^!)');
+    });
+    const scheduler = new TestScheduler(() => undefined);
+    const source = new Subject<string>();
+    const out: string[] = [];
+    const sub = source.pipe(smoothText({ delayMs: 5, scheduler })).subscribe({ next: (t) => out.push(t), complete: () => out.push('|') });
+    source.next('a b c d ');
+    source.complete();
+    expect(out).toEqual(['a ']);
+    sub.unsubscribe();
+    scheduler.flush();
+    expect(out).toEqual(['a ']);
+    expect(scheduler.actions.every((a) => a.closed)).toBe(true);
   });
 
   it('should cancel its timers on early unsubscribe', () => {

@@ -27,7 +27,7 @@ function keyFromSeed(seed: number, length: number): string {
 }
 
 type Place = 'json-message' | 'json-field' | 'text-body' | 'bad-json' | 'not-object' | 'generation' | 'content-type' | 'html-body';
-type Given = 'apiKey' | 'env' | 'header';
+type Given = 'apiKey' | 'apiKey function' | 'env' | 'header';
 
 interface Case {
   key: string;
@@ -121,7 +121,7 @@ const caseArb: fc.Arbitrary<Case> = fc
   .record({
     seed: fc.integer(),
     length: fc.integer({ min: 16, max: 64 }),
-    given: fc.constantFrom<Given>('apiKey', 'env', 'header'),
+    given: fc.constantFrom<Given>('apiKey', 'apiKey function', 'env', 'header'),
     place: fc.constantFrom<Place>(
       'json-message',
       'json-field',
@@ -159,6 +159,7 @@ describe('the API key, given any way and echoed anywhere', () => {
         delete process.env['CO_API_KEY'];
         const options: ChatStreamOptions = { baseUrl: server.url, maxRetries: 0 };
         if (c.given === 'apiKey') options.apiKey = c.key;
+        if (c.given === 'apiKey function') options.apiKey = async () => c.key;
         if (c.given === 'env') process.env['CO_API_KEY'] = c.key;
         if (c.given === 'header') options.headers = { Authorization: `Bearer ${c.key}` };
         const out = await collect(chatStream$(request, options));

@@ -7,7 +7,7 @@ import {
   runTools$,
   smoothText,
   textOnly,
-  type ChatResponse,
+  type ChatResponseSnapshot,
   type Citation,
   type PartialToolCall,
   type ToolLoopEvent,
@@ -50,13 +50,13 @@ export interface ChatView {
   text: string;
   citations: Citation[];
   /** The answer's last snapshot (with `usage`) once it has ended. */
-  final?: ChatResponse;
+  final?: ChatResponseSnapshot;
 }
 
 const noCitations: Citation[] = [];
 export const emptyView: ChatView = { plan: '', cards: [], text: '', citations: noCitations };
 
-type Update = { call: PartialToolCall } | { result: ToolResultEvent } | { text: string } | { response: ChatResponse };
+type Update = { call: PartialToolCall } | { result: ToolResultEvent } | { text: string } | { response: ChatResponseSnapshot };
 
 /** The app's stand-in for a weather service. */
 function getWeather(location: string): Record<string, unknown> {
@@ -122,7 +122,7 @@ function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
     filter((event) => event.type === 'message-start'),
     switchMap(() =>
       events$.pipe(
-        takeWhile((event) => event.type !== 'message-end'), // completes at the end: smoothText flushes
+        takeWhile((event) => event.type !== 'message-end'), // completes at the end: smoothText lets the rest out at its pace
         textOnly(),
         smoothText(),
         scan((all, piece) => all + piece, ''),
