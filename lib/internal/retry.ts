@@ -20,9 +20,18 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   return Math.max(0, date - now);
 }
 
-/** Statuses worth another try: rate limits and server-side failures. */
+/** Statuses worth another try: a request timeout, rate limits and server-side failures. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * Whether to retry a failed response: as its `x-should-retry` header says
+ * (`true`: whatever the status; `false`: never; the header a relay writes,
+ * as openai-node and the Anthropic SDK honour it), else by its status.
+ */
+export function shouldRetry(status: number, header: string | null): boolean {
+  return header === 'true' || (header !== 'false' && isRetryableStatus(status));
 }
 
 /** A `Retry-After` longer than this is not waited for: the error goes out with `retryAfterMs`. */

@@ -1,4 +1,5 @@
 import { CohereConfigError } from '../errors/CohereConfigError';
+import { decodingScrub } from '../internal/scrubDecoded';
 import { createScrubber, type Scrub } from '../internal/secret';
 import type { ChatRequest } from '../types/request';
 
@@ -107,8 +108,9 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
   const keys = keysOf(given);
   const { envKey, headerKey } = keys;
   const apiKey = given.apiKey ?? envKey;
-  // Known before anything can fail, so that no message below can show the key.
-  const scrub = keyScrubber(given, keys);
+  // Known before anything can fail, so that no message below can show the key;
+  // also where a server echoed it through JSON escapes.
+  const scrub = decodingScrub(keyScrubber(given, keys));
   const userHeaders: Record<string, unknown> = isObject(given.headers) ? given.headers : {};
   /** Names a value for a message: numbers as they are, strings quoted (cut short, scrubbed). */
   const show = (value: unknown): string =>
