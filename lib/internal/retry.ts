@@ -25,15 +25,6 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-/**
- * Whether to retry a failed response: as its `x-should-retry` header says
- * (`true`: whatever the status; `false`: never; the header a relay writes,
- * as openai-node and the Anthropic SDK honour it), else by its status.
- */
-export function shouldRetry(status: number, header: string | null): boolean {
-  return header === 'true' || (header !== 'false' && isRetryableStatus(status));
-}
-
 /** A `Retry-After` longer than this is not waited for: the error goes out with `retryAfterMs`. */
 const MAX_RETRY_AFTER_MS = 60_000;
 

@@ -1,39 +1,31 @@
 import type { Scrub } from './secret';
 
-/** A JSON string escape: `\uXXXX`, or a backslash and one character (`\/`, `\"`, `\\`, `\n`, …). */
-const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|([\s\S]))/g;
-const CONTROL: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-/** JSON inside JSON inside JSON…: how many layers of escapes are looked through. */
-const MAX_LAYERS = 4;
-
 /**
  * `scrub`, also through JSON escapes: a key a server echoed as `\u0073k-…`,
- * `sk\/…` or any mix (and JSON text inside JSON text, a few layers deep) is
- * masked as if it had been sent plain. Text without a backslash costs one
- * `indexOf` more. When escapes hid a secret, the text comes back decoded and
- * masked; otherwise as `scrub` returns it.
+ * `sk\/…` or any mix (and JSON text inside JSON text, any number of layers)
+ * is masked as if it had been sent plain. When escapes hid a secret, the
+ * text comes back decoded and masked; otherwise as `scrub` returns it. Each
+ * layer decoded is shorter than the last, so it ends. (Compact: this is on
+ * the error path of every page.)
  */
 export function decodingScrub(scrub: Scrub): Scrub {
-  const layer = (text: string, depth: number): string => {
+  const layer = (text: string): string => {
     const out = scrub(text);
-    if (depth >= MAX_LAYERS || out.indexOf('\\') < 0) return out;
-    const decoded = out.replace(ESCAPE, (_, hex: string | undefined, char: string) =>
-      hex ? String.fromCharCode(parseInt(hex, 16)) : (CONTROL[char] ?? char),
+    const decoded = out.replace(/\\(?:u([\da-f]{4})|([^]))/gi, (_, hex: string | undefined, char: string) =>
+      hex ? String.fromCharCode(parseInt(hex, 16)) : char,
     );
-    const masked = layer(decoded, depth + 1);
+    if (decoded === out) return out;
+    const masked = layer(decoded);
     return masked === decoded ? out : masked;
   };
-  return (text) => layer(text, 0);
+  return layer;
 }
 
 /**
- * A copy of a parsed JSON value with every string (keys too) scrubbed. Keys
- * are set as data (`__proto__` stays a key). Throws `RangeError` for a value
- * nested too deep to walk: callers fall back to the text.
+ * JSON text parsed, then scrubbed as decoded: every string value through
+ * `scrub`; a property whose name holds a secret is left out. (Values are set
+ * as data: `__proto__` stays a key.) Throws what `JSON.parse` throws.
  */
-export function scrubDeep(value: unknown, scrub: Scrub): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, scrub));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [scrub(key), scrubDeep(item, scrub)]));
+export function parseScrubbed(text: string, scrub: Scrub): unknown {
+  return JSON.parse(text, (key, value: unknown) => (scrub(key) !== key ? undefined : typeof value === 'string' ? scrub(value) : value));
 }

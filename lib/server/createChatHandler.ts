@@ -20,7 +20,7 @@ import {
   SINGLE_MESSAGE,
   type RelayHooks,
 } from '../internal/relay';
-import { decodingScrub, scrubDeep } from '../internal/scrubDecoded';
+import { decodingScrub, parseScrubbed } from '../internal/scrubDecoded';
 import { createScrubber, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
 import { FrameWriter } from './frames';
@@ -370,7 +370,7 @@ function amount(option: string, value: unknown, fallback: number, what: string, 
  */
 function scrubbedEnd(event: unknown, data: string, scrub: Scrub): string {
   const json = JSON.stringify(event);
-  return scrub(json) === json ? data : JSON.stringify(scrubDeep(event, scrub));
+  return scrub(json) === json ? data : JSON.stringify(parseScrubbed(json, scrub));
 }
 
 /** A copy of the browser's messages, untouched by what `prepare` may do to the body. */

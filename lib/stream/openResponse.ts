@@ -5,8 +5,8 @@ import type { CohereError } from '../errors/CohereError';
 import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamError';
 import { openByteSource, type ByteSource } from '../internal/byteSource';
 import { RELAY_HEADER } from '../internal/relay';
-import { parseRetryAfter, shouldRetry } from '../internal/retry';
-import { scrubDeep } from '../internal/scrubDecoded';
+import { isRetryableStatus, parseRetryAfter } from '../internal/retry';
+import { parseScrubbed } from '../internal/scrubDecoded';
 import { describeThrown, safeCause, type Scrub } from '../internal/secret';
 import type { FetchLike, FetchResponseLike } from './options';
 
@@ -66,7 +66,9 @@ export async function openResponse(
     const body = parseBody(await readText(response), scrub);
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     const error = new CohereApiError(response.status, body, retryAfterMs);
-    return { ok: false, error, retry: shouldRetry(response.status, response.headers.get('x-should-retry')), retryAfterMs };
+    // `x-should-retry` (a relay's, as openai-node and the Anthropic SDK read it): `true` retries whatever the status, `false` never.
+    const should = response.headers.get('x-should-retry');
+    return { ok: false, error, retry: should === 'true' || (should !== 'false' && isRetryableStatus(response.status)), retryAfterMs };
   }
   const contentType = response.headers.get('content-type') ?? '';
   if (!/^\s*text\/event-stream\b/i.test(contentType)) {
@@ -107,12 +109,11 @@ async function readText(response: FetchResponseLike): Promise<string> {
 
 /**
  * An error body as JSON, scrubbed after decoding (a key sent as `\u0073k…`
- * is a key once parsed); its text, scrubbed, when it is not JSON (or too
- * deep to walk).
+ * is a key once parsed); its text, scrubbed, when it is not JSON.
  */
 function parseBody(text: string, scrub: Scrub): unknown {
   try {
-    return scrubDeep(JSON.parse(text), scrub);
+    return parseScrubbed(text, scrub);
   } catch {
     return scrub(text);
   }

@@ -1,7 +1,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { CohereGenerationError } from '../errors/CohereGenerationError';
 import { RELAY_ERROR, RELAY_STEP_END, RESERVED_PREFIX, type RelayErrorFrame } from '../internal/relay';
-import { scrubDeep } from '../internal/scrubDecoded';
+import { parseScrubbed } from '../internal/scrubDecoded';
 import type { Scrub } from '../internal/secret';
 import type { ChatStreamEvent, MessageEndEvent } from '../types/events';
 import type { StepEndEvent } from '../types/loop';
@@ -60,6 +60,6 @@ export function generationFailure(end: MessageEndEvent, scrub: Scrub): CohereGen
   const text = end.delta?.error;
   // The event as decoded: a key that came as `\u0073k…` is plain text by now.
   const raw = JSON.stringify(end);
-  const event = scrub(raw) === raw ? end : (scrubDeep(end, scrub) as MessageEndEvent);
+  const event = scrub(raw) === raw ? end : (parseScrubbed(raw, scrub) as MessageEndEvent);
   return new CohereGenerationError(reason, text === undefined ? undefined : scrub(text), event);
 }
