@@ -75,8 +75,10 @@ async function serve(handler: (request: Request) => Response | Promise<Response>
     void reader?.cancel().catch(() => undefined);
   });
   let request: Request;
+  /** Stops handing the request body to the handler (before a drain takes the rest). */
+  const body = { stop: (): void => undefined };
   try {
-    request = toRequest(req, controller.signal);
+    request = toRequest(req, controller.signal, body);
   } catch (error) {
     const message = error instanceof BadRequest ? error.message : 'invalid request';
     return answer(req, res, 400, message);
@@ -96,6 +98,7 @@ async function serve(handler: (request: Request) => Response | Promise<Response>
     });
     if (cookies.length > 0) res.setHeader('set-cookie', cookies);
     if (unread) res.setHeader('connection', 'close');
+    if (unread) body.stop();
     if (!response.body) {
       res.flushHeaders();
       return finish(req, res, unread);
@@ -181,8 +184,11 @@ function drained(res: ServerResponse): Promise<void> {
 /** A request toNodeHandler answers 400 itself: it cannot be handed on as a web `Request`. */
 class BadRequest extends Error {}
 
-/** The web `Request` for a Node request: the body streamed, or re-serialised when a middleware parsed it. */
-function toRequest(req: NodeRequest, signal: AbortSignal): Request {
+/**
+ * The web `Request` for a Node request: the body streamed, or re-serialised
+ * when a middleware parsed it. `body.stop` is set to end the streaming.
+ */
+function toRequest(req: NodeRequest, signal: AbortSignal, body: { stop: () => void }): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -215,7 +221,7 @@ function toRequest(req: NodeRequest, signal: AbortSignal): Request {
       headers.delete('transfer-encoding');
       init.body = text;
     } else {
-      init.body = bodyStream(req);
+      init.body = bodyStream(req, body);
       init.duplex = 'half';
     }
   }
@@ -231,8 +237,11 @@ function isBytes(value: unknown): value is Uint8Array {
  * socket is paused meanwhile). Cancelled (the handler refused the body), it
  * stops reading: what is left is toNodeHandler's to drain briefly or not.
  */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+function bodyStream(req: IncomingMessage, body: { stop: () => void }): ReadableStream<Uint8Array> {
   let open = true;
+  body.stop = () => {
+    open = false;
+  };
   return new ReadableStream<Uint8Array>({
     start(controller) {
       req.on('data', (chunk: Buffer | string) => {
