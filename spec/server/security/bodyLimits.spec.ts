@@ -14,8 +14,13 @@ const answer = (_req: unknown, res: ServerResponse) => {
   res.end(toSse(textTurn));
 };
 const MAX = 1000;
-/** What a server reads past the limit: the 64 KiB drain, plus what one socket read and the HTTP parser take at once. */
-const SLACK = 64 * 1024 + 2 * 64 * 1024;
+/**
+ * What a relay's server may read past the limit, whatever the body: the
+ * 64 KiB drain, plus what Node's socket and HTTP parser buffer on their own
+ * (a few 64 KiB reads; about 190 KiB here, more on a loaded machine). The
+ * bodies below are 10 MiB, or endless.
+ */
+const SLACK = 512 * 1024;
 
 afterEach(closeAll);
 
@@ -42,7 +47,7 @@ describe('a body larger than maxBodyBytes', () => {
     expect(exchange.closedByServer).toBe(true);
     // The client kept writing until the close; the relay stopped reading long before.
     await until(() => relay.bytesRead.length === 1);
-    expect(relay.bytesRead[0]).toBeLessThan(MAX + SLACK);
+    expect(relay.bytesRead[0]).toBeLessThan(SLACK);
     expect(up.requests).toHaveLength(0);
   });
 
@@ -88,7 +93,7 @@ describe('a body larger than maxBodyBytes', () => {
     expect(exchange.headers).toMatchObject({ connection: 'close', 'x-should-retry': 'false' });
     expect(exchange.closedByServer).toBe(true);
     await until(() => relay.bytesRead.length === 1);
-    expect(relay.bytesRead[0]).toBeLessThan(MAX + SLACK);
+    expect(relay.bytesRead[0]).toBeLessThan(SLACK);
     expect(up.requests).toHaveLength(0);
   });
 });
