@@ -1,6 +1,7 @@
-// npm run bench: cohere-rx side by side with the floor and the official SDK.
-// One process, cases interleaved and repeated, medians, and ratios measured in
-// this run only (absolute times vary from machine to machine).
+// npm run bench: cohere-rx side by side with the floor and the official SDK, and
+// the relay beside a direct client. One process (children for the servers),
+// cases interleaved and repeated, medians, and ratios measured in this run only
+// (absolute times vary from machine to machine).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { CohereClientV2 } from 'cohere-ai';
 import { createParser } from 'eventsource-parser';
 import { accumulateMessage, chatStream$, textOnly } from '../dist/index.mjs';
+import { relayBench } from './relay.mjs';
 import { answerText, eventChunks, generatedResponse, rechunk, responseOf } from './transcript.mjs';
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc (npm run bench does)');
@@ -299,6 +301,16 @@ const e2eSdk = median(e2e.sdk.map((r) => r.cpuUs));
 results.loopback = { oursCpuUsPerEvent: e2eOurs, sdkCpuUsPerEvent: e2eSdk, streams: STREAMS, eventsPerStream: e2eEvents };
 log(`CPU per event (client process): cohere-rx ${fmt(e2eOurs)} µs, cohere-ai SDK ${fmt(e2eSdk)} µs (${fmt(e2eSdk / e2eOurs, 2)}×)`);
 
+// ---- 5. the relay ------------------------------------------------------------
+
+log('\n## 5. The relay (cohere-rx/server): CPU per event of the relay process beside a direct client');
+const relay = await relayBench({ rounds: QUICK ? 3 : 7 });
+results.relay = relay;
+log(
+  `${relay.streams} concurrent streams of ${relay.eventsPerStream} events, ${relay.rounds} paired rounds: ` +
+    `direct client ${fmt(relay.directUs)} µs/event, relay process ${fmt(relay.relayUs)} µs per relayed event (${fmt(relay.ratio, 2)}×)`,
+);
+
 // ---- the table and the targets ----------------------------------------------
 
 log('\n## Results\n');
@@ -312,6 +324,10 @@ for (const [label, r] of Object.entries(throughput)) {
   );
 }
 log(`| loopback, ${STREAMS} concurrent streams (CPU) | — | — | ${fmt(e2eOurs)} | ${fmt(e2eSdk)} | — | — | ${fmt(e2eSdk / e2eOurs, 2)} |`);
+log('');
+log(
+  `| relay, ${relay.streams} concurrent streams (CPU) | µs/event |\n|---|---|\n| direct client | ${fmt(relay.directUs)} |\n| relay process, per relayed event | ${fmt(relay.relayUs)} |\n| relay / direct (median of paired rounds) | ${fmt(relay.ratio, 2)} |`,
+);
 log('');
 log(
   `| accumulateMessage | µs/event |\n|---|---|\n| 2 500 events | ${fmt(sc.smallUs)} |\n| 100 000 events | ${fmt(sc.largeUs)} |\n| textOnly, 100 000 events | ${fmt(sc.textUs)} |`,

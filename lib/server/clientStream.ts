@@ -3,6 +3,10 @@ import { sseComment } from './frames';
 
 const encoder = new TextEncoder();
 const HEARTBEAT = sseComment('keep-alive');
+const EMPTY = new Uint8Array(0);
+/** The first buffer for frames waiting, and the largest one kept once they have gone. */
+const MIN_BUFFER = 16 * 1024;
+const KEEP_BUFFER = 64 * 1024;
 
 /** How a {@link ClientStream} paces one client. */
 export interface ClientStreamOptions {
@@ -23,8 +27,9 @@ export interface ClientStreamOptions {
  * `Response` body) that hands frames over as the client takes them.
  *
  * The stream pulls (high-water mark 0): a frame goes to the runtime at once
- * when it is waiting for one; otherwise frames wait here, joined into one
- * chunk for its next read (fewer, larger writes to a slow socket). A read
+ * when it is waiting for one; otherwise frames wait here, encoded into one
+ * buffer that is its next read (fewer, larger writes to a slow socket, and
+ * no allocation per frame). A read
  * is the client's progress; `toNodeHandler` reads again only once the socket
  * has taken the last chunk (its `'drain'`).
  *
@@ -43,8 +48,9 @@ export interface ClientStreamOptions {
 export class ClientStream {
   readonly stream: ReadableStream<Uint8Array>;
   private controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  private chunks: Uint8Array[] = [];
-  /** Bytes in `chunks`. */
+  /** Frames waiting for the client, encoded into one growing buffer (no allocation per frame)… */
+  private pending = EMPTY;
+  /** …of which this many bytes are used. */
   private bytes = 0;
   /** A read waits for data: the next frame goes to it at once. */
   private wanted = false;
@@ -92,14 +98,22 @@ export class ClientStream {
   write(text: string): void {
     if (this.done || this.ended) return;
     this.sent = true;
-    const bytes = encoder.encode(text);
     if (this.wanted) {
       this.wanted = false;
-      this.controller!.enqueue(bytes);
+      this.controller!.enqueue(encoder.encode(text));
       return;
     }
-    this.chunks.push(bytes);
-    this.bytes += bytes.byteLength;
+    let rest = text;
+    for (;;) {
+      const { read, written } = encoder.encodeInto(rest, this.pending.subarray(this.bytes));
+      this.bytes += written;
+      if (read === rest.length) break;
+      rest = rest.slice(read);
+      // At most 3 bytes per UTF-16 unit: room for the rest, at least doubled.
+      const grown = new Uint8Array(Math.max(MIN_BUFFER, this.pending.length * 2, this.bytes + rest.length * 3));
+      grown.set(this.pending.subarray(0, this.bytes));
+      this.pending = grown;
+    }
     this.arm();
   }
 
@@ -121,9 +135,10 @@ export class ClientStream {
   private pull(): void {
     this.reads++;
     if (this.bytes > 0) {
-      const chunk = this.chunks.length === 1 ? this.chunks[0]! : join(this.chunks, this.bytes);
-      this.chunks = [];
+      const chunk = this.pending.slice(0, this.bytes);
       this.bytes = 0;
+      // A buffer grown large for a burst is not kept for the quiet that follows.
+      if (this.pending.length > KEEP_BUFFER) this.pending = EMPTY;
       this.controller!.enqueue(chunk);
       this.release();
     } else if (this.ended) {
@@ -169,7 +184,7 @@ export class ClientStream {
 
   private finish(): void {
     this.done = true;
-    this.chunks = [];
+    this.pending = EMPTY;
     this.bytes = 0;
     this.stopHeartbeat();
     if (this.watch !== undefined) clearTimeout(this.watch);
@@ -183,18 +198,9 @@ export class ClientStream {
   }
 
   private release(): void {
+    if (this.waiters.length === 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }

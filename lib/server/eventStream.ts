@@ -41,11 +41,12 @@ export function openEventStream(
   const { writer, frame, describe } = options;
   let settle: (outcome: FirstOutcome) => void = () => {};
   const first = new Promise<FirstOutcome>((resolve) => (settle = resolve));
-  let subscription: Subscription | undefined;
+  // Set once subscribed; `stop` may run before that (an event that cannot be framed, emitted while subscribing).
+  const held: { subscription?: Subscription } = {};
   let over = false;
   const stop = (): void => {
     over = true;
-    subscription?.unsubscribe();
+    held.subscription?.unsubscribe();
   };
   const client = new ClientStream({
     maxBufferedBytes: options.maxBufferedBytes,
@@ -63,7 +64,7 @@ export function openEventStream(
     client.write(writer.relay(RELAY_ERROR, { type: RELAY_ERROR, error: describe(error) }));
     client.end();
   };
-  subscription = source(() => client.ready()).subscribe({
+  const subscription = source(() => client.ready()).subscribe({
     next: (event) => {
       settle(undefined);
       let text: string;
@@ -83,6 +84,7 @@ export function openEventStream(
       client.end();
     },
   });
+  held.subscription = subscription;
   if (over) subscription.unsubscribe(); // stopped while subscribing
   return { stream: client.stream, first };
 }

@@ -79,10 +79,10 @@ describe('the relay under clients that never read', () => {
       sockets.push(socket);
     }
     // Until the upstream can write no more: every path is full.
-    let last = -1;
-    for (let quiet = 0; quiet < 10; quiet = written === last ? quiet + 1 : 0) {
-      last = written;
+    for (let quiet = 0; quiet < 10;) {
+      const before = written;
       await new Promise((r) => setTimeout(r, 50));
+      quiet = written === before ? quiet + 1 : 0;
     }
     const after = await memory(child);
     const grew = (after.rss - before.rss) / MiB;

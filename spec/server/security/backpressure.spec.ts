@@ -39,7 +39,7 @@ function streaming(answer: ReturnType<typeof longAnswer>) {
 }
 
 /** The relay's own fetch, counting the upstream body bytes the relay has read (pulled one read at a time). */
-function countingFetch(): { fetch: FetchLike; pulled(): number } {
+function countingFetch(): { fetch: FetchLike; pulled: () => number } {
   let pulled = 0;
   const fetchLike: FetchLike = async (url, init) => {
     const response = await fetch(url, init);

@@ -92,7 +92,8 @@ describe.each(FLAVOURS)('what the browser sees of a server-side tool loop, relay
       tools: { get_weather: { execute: () => 21 } },
       prepare: (body) => {
         // A prepare that edits the objects it was given.
-        (body.messages[0] as { content: string }).content = `${SYSTEM}\n${String(body.messages[0]!.content)}`;
+        const first = body.messages[0] as { content: string };
+        first.content = `${SYSTEM}\n${first.content}`;
         body.messages.unshift({ role: 'system', content: SYSTEM });
       },
     });
@@ -157,6 +158,7 @@ describe.each(FLAVOURS)('what the browser sees of a server-side tool loop, relay
   it('should bound and scrub what any thrown value becomes, the same for the model and the browser (property: error shapes)', async () => {
     let thrown: unknown;
     const seen: unknown[] = [];
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- any thrown value, on purpose
     const { up, relay } = await loop({ get_weather: { execute: () => Promise.reject(thrown) } }, { onError: (e: unknown) => seen.push(e) });
     const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constant(`bad key ${KEY}`), fc.string({ minLength: 600, maxLength: 2000 }));
     const errors = fc.oneof(
