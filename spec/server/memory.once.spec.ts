@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
+import { drained, sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { request } from '../helpers/sse';
 
 // Once per CI run (the *.once.spec.ts files; they need the build and a child
@@ -50,7 +50,7 @@ describe('the relay under clients that never read', () => {
       const size = index === 0 ? 64 * 1024 : ANSWER_MIB * MiB;
       for (let sent = 0; sent < size && !res.destroyed; sent += delta.length) {
         written += delta.length;
-        if (!res.write(delta)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+        if (!res.write(delta)) await drained(res);
       }
       res.end('event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"COMPLETE"}}\n\n');
     });

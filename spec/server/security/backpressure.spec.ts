@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { FetchLike } from '../../../lib';
-import { sseHeaders } from '../../helpers/loopback';
+import { drained, sseHeaders } from '../../helpers/loopback';
 import { request } from '../../helpers/sse';
 import { closeAll, FLAVOURS, PATH, setUp, sleep, until, type RelayServer } from '../harness';
 
@@ -32,7 +32,7 @@ function streaming(answer: ReturnType<typeof longAnswer>) {
     res.write(answer.head);
     for (let i = 0; i < answer.deltas; i++) {
       if (res.destroyed) return;
-      if (!res.write(answer.delta)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      if (!res.write(answer.delta)) await drained(res);
     }
     res.end(answer.tail);
   };
