@@ -13,7 +13,8 @@
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { count, lastValueFrom } from 'rxjs';
 import { chatStream$ } from '../dist/index.mjs';
 import { createChatHandler, toNodeHandler } from '../dist/server.mjs';
@@ -31,7 +32,7 @@ const median = (xs) => {
 const cpuUs = (usage) => usage.user + usage.system;
 
 /** Starts this file as a child in `mode`; resolves with the child and the first message it sends. */
-function child(args) {
+export function child(args) {
   const proc = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     proc.once('message', (message) => resolve({ proc, ...message }));
@@ -40,7 +41,7 @@ function child(args) {
 }
 
 /** Asks the relay child for its CPU time so far (µs). */
-function relayCpu(relay) {
+export function relayCpu(relay) {
   return new Promise((resolve) => {
     relay.proc.once('message', (m) => resolve(m.cpu));
     relay.proc.send('cpu');
@@ -104,8 +105,14 @@ if (mode === '--upstream') {
   const server = await startReplayServer({ apiKey: KEY, transcripts: { text: transcript } });
   process.send({ url: server.url });
 } else if (mode === '--relay') {
-  const handler = toNodeHandler(createChatHandler({ apiKey: KEY, baseUrl: process.argv[3], maxRetries: 0 }));
-  const server = createServer(handler).listen(0, '127.0.0.1', () => process.send({ url: `http://127.0.0.1:${server.address().port}` }));
+  // argv[4]: another build's dist/ (bench/ab.mjs), else this checkout's.
+  const server = process.argv[4]
+    ? await import(pathToFileURL(join(process.argv[4], 'server.mjs')).href)
+    : { createChatHandler, toNodeHandler };
+  const handler = server.toNodeHandler(server.createChatHandler({ apiKey: KEY, baseUrl: process.argv[3], maxRetries: 0 }));
+  const listening = createServer(handler).listen(0, '127.0.0.1', () =>
+    process.send({ url: `http://127.0.0.1:${listening.address().port}` }),
+  );
   process.on('message', () => process.send({ cpu: cpuUs(process.cpuUsage()) }));
 } else if (process.argv[1] === self) {
   const quick = process.env.BENCH_QUICK === '1';
