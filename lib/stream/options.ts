@@ -52,8 +52,9 @@ export interface ChatStreamOptions {
   /** An outside signal: aborting it ends the stream with a `CohereAbortError`. */
   signal?: AbortSignal | undefined;
   /**
-   * How many times to retry before the first event: on 429, 5xx and network
-   * failures only, with exponential backoff and jitter, honouring `Retry-After`.
+   * How many times to retry before the first event: on 408, 429, 5xx and
+   * network failures only (or as the response's `x-should-retry` says), with
+   * exponential backoff and jitter, honouring `Retry-After`.
    * A whole number, 0 or more.
    * @default 2
    */
