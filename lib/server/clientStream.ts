@@ -41,6 +41,8 @@ export interface ClientStreamOptions {
  *   end) wait for it is dropped: the stream errors (the runtime closes the
  *   connection) and `onDrop` is called. Checked every quarter of the limit
  *   by one timer, armed only while something waits: no timer per frame.
+ *   Before the runtime's first read (the handler is still choosing between a
+ *   stream and an error answer), nobody is stuck and no heartbeat is sent.
  *
  * A stream is the end of one client's path; a resumable generation (several
  * clients, a store) feeds one per client.
@@ -83,7 +85,8 @@ export class ClientStream {
     const { heartbeatMs } = options;
     if (heartbeatMs > 0 && heartbeatMs < Infinity) {
       this.heartbeat = setInterval(() => {
-        if (!this.sent) this.write(HEARTBEAT);
+        // Only once the runtime reads (the answer has begun): before, nothing goes out anyway.
+        if (!this.sent && this.reads > 0) this.write(HEARTBEAT);
         this.sent = false;
       }, heartbeatMs);
     }
@@ -148,10 +151,14 @@ export class ClientStream {
     }
   }
 
-  /** Arms the stuck-client check, unless it is armed or off. */
+  /**
+   * Arms the stuck-client check, unless it is armed or off, or the runtime
+   * has not begun to read (a handler still choosing its status: nobody is
+   * there to be stuck yet).
+   */
   private arm(): void {
     const limit = this.options.clientTimeoutMs;
-    if (this.watch !== undefined || !(limit > 0 && limit < Infinity)) return;
+    if (this.watch !== undefined || this.reads === 0 || !(limit > 0 && limit < Infinity)) return;
     let seen = this.reads;
     let quiet = 0;
     const check = (): void => {
