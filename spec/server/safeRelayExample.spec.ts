@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChatRequest } from 'cohere-rx';
 import { toNodeHandler } from 'cohere-rx/server';
 import { startReplayServer, type ReplayServer } from 'cohere-rx/testing';
-import { createAppRelay, type Sessions } from './safeRelay';
+import { createAppRelay, type Sessions } from '../../docs/examples/safeRelay';
 
 // The relay of docs/server.md ("Where to authenticate and rate-limit"), as
 // quoted there: its cap holds for any JSON value, and its session check is
