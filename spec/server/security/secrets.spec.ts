@@ -6,7 +6,7 @@ import { createChatHandler, toEventStream, toNodeHandler } from '../../../lib/se
 import { collect } from '../../helpers/collect';
 import { sseHeaders, startLoopback, type Loopback } from '../../helpers/loopback';
 import { request, textTurn, toSse } from '../../helpers/sse';
-import { browser, closeAll, keep, post, serveRelay, sseMessages, type RelayServer } from '../harness';
+import { browser, closeAll, FLAVOURS, keep, post, serveRelay, sseMessages, type RelayServer } from '../harness';
 
 // The attack: an upstream (or a proxy before it) echoes the key it was sent
 // in an error, JSON-escaped (`\u0073k…`, `\/`, any mix, or JSON text inside
@@ -86,65 +86,68 @@ describe('a key echoed in JSON escapes', () => {
     );
   });
 
-  it('should be masked in what a relay answers before the first event, and in the browser that reads it', async () => {
-    let relay: RelayServer | undefined;
-    let relayKey = '';
-    const handler = { current: toNodeHandler(createChatHandler()) };
-    relay = keep(await serveRelay('node:http', (req, res) => handler.current(req, res)));
-    await fc.assert(
-      fc.asyncProperty(keys, ways, async (key, how) => {
-        if (key !== relayKey) {
-          relayKey = key;
-          handler.current = toNodeHandler(createChatHandler({ apiKey: key, baseUrl: upstream.url, maxRetries: 0 }));
-        }
-        current = (res) => {
-          res.writeHead(400, { 'content-type': 'application/json' });
-          res.end(echoBody(key, how));
-        };
-        const raw = await post(relay!, JSON.stringify(request));
-        expect(raw.status).toBe(400);
-        const { message } = JSON.parse(raw.text) as { message: string };
-        expect(message).toMatch(/^invalid api token: /);
-        expectNoPiece(message, key);
-        expectNoPiece(raw.text, key);
-        const outcome = await collect(chatStream$(request, browser(relay!)));
-        const error = outcome.error as CohereApiError;
-        expectNoPiece(`${error.message}${JSON.stringify(error.body)}`, key);
-      }),
-      { numRuns: 25 },
-    );
-    relay = undefined;
-  });
-
-  it("should be masked in a relayed message-end's error, its error frame, and the browser's CohereGenerationError", async () => {
-    await fc.assert(
-      fc.asyncProperty(keys, ways, async (key, how) => {
-        const relay = await serveRelay(
-          'node:http',
-          toNodeHandler(createChatHandler({ apiKey: key, baseUrl: upstream.url, maxRetries: 0 })),
-        );
-        try {
+  it.each(FLAVOURS)(
+    'should be masked in what a relay answers before the first event, and in the browser that reads it (%s)',
+    async (flavour) => {
+      let relay: RelayServer | undefined;
+      let relayKey = '';
+      const handler = { current: toNodeHandler(createChatHandler()) };
+      relay = keep(await serveRelay(flavour, (req, res) => handler.current(req, res)));
+      await fc.assert(
+        fc.asyncProperty(keys, ways, async (key, how) => {
+          if (key !== relayKey) {
+            relayKey = key;
+            handler.current = toNodeHandler(createChatHandler({ apiKey: key, baseUrl: upstream.url, maxRetries: 0 }));
+          }
           current = (res) => {
-            res.writeHead(200, sseHeaders);
-            res.write(toSse(textTurn.slice(0, 3)));
-            res.end(
-              `event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"ERROR","error":${jsonString(`bad key ${escaped(key, how)}`)}}}\n\n`,
-            );
+            res.writeHead(400, { 'content-type': 'application/json' });
+            res.end(echoBody(key, how));
           };
-          const raw = await post(relay, JSON.stringify(request));
-          for (const { data } of sseMessages(raw.text)) expectNoPiece(JSON.stringify(data), key);
-          const outcome = await collect(chatStream$(request, browser(relay)));
-          const error = outcome.error as CohereGenerationError;
-          expect(error).toBeInstanceOf(CohereGenerationError);
-          expect(error.serverError).toMatch(/^bad key /);
-          expectNoPiece(`${error.message}${error.serverError}${JSON.stringify(error.event)}${JSON.stringify(outcome.values)}`, key);
-        } finally {
-          await relay.close();
-        }
-      }),
-      { numRuns: 20 },
-    );
-  });
+          const raw = await post(relay!, JSON.stringify(request));
+          expect(raw.status).toBe(400);
+          const { message } = JSON.parse(raw.text) as { message: string };
+          expect(message).toMatch(/^invalid api token: /);
+          expectNoPiece(message, key);
+          expectNoPiece(raw.text, key);
+          const outcome = await collect(chatStream$(request, browser(relay!)));
+          const error = outcome.error as CohereApiError;
+          expectNoPiece(`${error.message}${JSON.stringify(error.body)}`, key);
+        }),
+        { numRuns: 25 },
+      );
+      relay = undefined;
+    },
+  );
+
+  it.each(FLAVOURS)(
+    "should be masked in a relayed message-end's error, its error frame, and the browser's CohereGenerationError (%s)",
+    async (flavour) => {
+      await fc.assert(
+        fc.asyncProperty(keys, ways, async (key, how) => {
+          const relay = await serveRelay(flavour, toNodeHandler(createChatHandler({ apiKey: key, baseUrl: upstream.url, maxRetries: 0 })));
+          try {
+            current = (res) => {
+              res.writeHead(200, sseHeaders);
+              res.write(toSse(textTurn.slice(0, 3)));
+              res.end(
+                `event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"ERROR","error":${jsonString(`bad key ${escaped(key, how)}`)}}}\n\n`,
+              );
+            };
+            const raw = await post(relay, JSON.stringify(request));
+            for (const { data } of sseMessages(raw.text)) expectNoPiece(JSON.stringify(data), key);
+            const outcome = await collect(chatStream$(request, browser(relay)));
+            const error = outcome.error as CohereGenerationError;
+            expect(error).toBeInstanceOf(CohereGenerationError);
+            expect(error.serverError).toMatch(/^bad key /);
+            expectNoPiece(`${error.message}${error.serverError}${JSON.stringify(error.event)}${JSON.stringify(outcome.values)}`, key);
+          } finally {
+            await relay.close();
+          }
+        }),
+        { numRuns: 20 },
+      );
+    },
+  );
 
   it("should be masked in toEventStream's error frame of a chatStream$ that met it", async () => {
     await fc.assert(
