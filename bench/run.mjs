@@ -1,6 +1,7 @@
-// npm run bench: cohere-rx side by side with the floor and the official SDK.
-// One process, cases interleaved and repeated, medians, and ratios measured in
-// this run only (absolute times vary from machine to machine).
+// npm run bench: cohere-rx side by side with the floor and the official SDK, and
+// the relay beside a direct client. One process (children for the servers),
+// cases interleaved and repeated, medians, and ratios measured in this run only
+// (absolute times vary from machine to machine).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { CohereClientV2 } from 'cohere-ai';
 import { createParser } from 'eventsource-parser';
 import { accumulateMessage, chatStream$, textOnly } from '../dist/index.mjs';
+import { relayBench } from './relay.mjs';
 import { telemetryBench } from './telemetry.mjs';
 import { answerText, eventChunks, generatedResponse, rechunk, responseOf } from './transcript.mjs';
 
@@ -305,6 +307,16 @@ log(`CPU per event (client process): cohere-rx ${fmt(e2eOurs)} µs, cohere-ai SD
 log('\n## 5. Telemetry: chatStream$ → textOnly() with the `telemetry` option off and on (real OpenTelemetry SDK, in memory)');
 results.telemetry = await telemetryBench({ rounds, quick: QUICK, gc, median, log, fmt });
 
+// ---- 6. the relay ------------------------------------------------------------
+
+log('\n## 6. The relay (cohere-rx/server): CPU per event of the relay process beside a direct client');
+const relay = await relayBench({ rounds: QUICK ? 3 : 7 });
+results.relay = relay;
+log(
+  `${relay.streams} concurrent streams of ${relay.eventsPerStream} events, ${relay.rounds} paired rounds: ` +
+    `direct client ${fmt(relay.directUs)} µs/event, relay process ${fmt(relay.relayUs)} µs per relayed event (${fmt(relay.ratio, 2)}×)`,
+);
+
 // ---- the table and the targets ----------------------------------------------
 
 log('\n## Results\n');
@@ -318,6 +330,10 @@ for (const [label, r] of Object.entries(throughput)) {
   );
 }
 log(`| loopback, ${STREAMS} concurrent streams (CPU) | — | — | ${fmt(e2eOurs)} | ${fmt(e2eSdk)} | — | — | ${fmt(e2eSdk / e2eOurs, 2)} |`);
+log('');
+log(
+  `| relay, ${relay.streams} concurrent streams (CPU) | µs/event |\n|---|---|\n| direct client | ${fmt(relay.directUs)} |\n| relay process, per relayed event | ${fmt(relay.relayUs)} |\n| relay / direct (median of paired rounds) | ${fmt(relay.ratio, 2)} |`,
+);
 log('');
 log(
   `| accumulateMessage | µs/event |\n|---|---|\n| 2 500 events | ${fmt(sc.smallUs)} |\n| 100 000 events | ${fmt(sc.largeUs)} |\n| textOnly, 100 000 events | ${fmt(sc.textUs)} |`,

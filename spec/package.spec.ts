@@ -79,6 +79,51 @@ describe('the packed package', () => {
     expect(server.userAgents.filter((ua) => /node-fetch/.test(ua))).toHaveLength(2);
   });
 
+  // cohere-rx/server is bundled apart from the core: the relay's hooks into chatStream$ (an
+  // internal option under Symbol.for('cohere-rx/relay-hooks')) must still reach it. If they did
+  // not, the relay would write each event again with JSON.stringify, and the spacing below would go.
+  it("should forward an upstream's data as received through cohere-rx/server, from ESM and from CommonJS", async () => {
+    const data = '{ "type" : "content-delta", "index":0, "delta":{"message":{"content":{"text":"caf\\u00e9"}}} }';
+    const spaced = await startLoopback((_req, res) => {
+      res.writeHead(200, sseHeaders);
+      res.end(`${toSse(textTurn.slice(0, 2))}event: content-delta\ndata: ${data}\n\n${toSse(textTurn.slice(2))}`);
+    });
+    try {
+      const relayScript = (load: string) => `
+${load}
+const server = http.createServer(toNodeHandler(createChatHandler({ apiKey: 'k', baseUrl: process.argv[2], maxRetries: 0 })));
+server.listen(0, '127.0.0.1', async () => {
+  const response = await fetch('http://127.0.0.1:' + server.address().port + '/api/v2/chat', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [] }),
+  });
+  const text = await response.text();
+  server.close();
+  console.log(JSON.stringify({ lines: text.split('\\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)) }));
+});
+`;
+      const relayed = async (file: string, source: string) => {
+        writeFileSync(join(dir, file), source);
+        const { stdout } = await promisify(execFile)(process.execPath, [file, spaced.url], { cwd: dir, encoding: 'utf8' });
+        return (JSON.parse(stdout.trim()) as { lines: string[] }).lines;
+      };
+      for (const lines of [
+        await relayed(
+          'relay.mjs',
+          relayScript(`import http from 'node:http'; import { createChatHandler, toNodeHandler } from 'cohere-rx/server';`),
+        ),
+        await relayed(
+          'relay.cjs',
+          relayScript(`const http = require('node:http'); const { createChatHandler, toNodeHandler } = require('cohere-rx/server');`),
+        ),
+      ]) {
+        expect(lines[2]).toBe(data);
+        expect(lines).toHaveLength(textTurn.length + 1);
+      }
+    } finally {
+      await spaced.close();
+    }
+  });
+
   it('should ship only dist and package metadata', () => {
     const listing = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
       cwd: root,

@@ -224,27 +224,30 @@ describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
     expect(await page.locator('#send').isEnabled()).toBe(true);
   }, 30_000);
 
-  it('should show an error banner for a 401', async () => {
+  it("should show an error banner when the relay's key is refused (a 502: never the page's own 401)", async () => {
     const upstreamBefore = replay.requests.length;
     await page.goto(`${strict.url}/`);
     await page.click('#send');
     const banner = page.locator('#error');
     await banner.waitFor({ state: 'visible' });
-    expect(await banner.innerText()).toContain('Cohere API request failed with status 401: invalid api token');
+    expect(await banner.innerText()).toContain(
+      "Cohere API request failed with status 502: the relay's upstream refused the relay's credentials (status 401)",
+    );
     expect(await page.locator('#status').innerText()).toBe('error');
     // The relay sent its (wrong) key upstream; the page sent none and got none back.
     expect(replay.requests.slice(upstreamBefore).map((r) => r.headers['authorization'])).toEqual([`Bearer ${wrongKey}`]);
     const [chat] = chatRequests();
     expect(chatRequests()).toHaveLength(1);
-    // What the page got back (the same request again, read here): the 401, without the relay's key.
+    // What the page got back (the same request again, read here): a 502, without the relay's key.
     const again = await fetch(chat!.url(), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: chat!.postData() ?? '',
     });
-    expect(again.status).toBe(401);
+    expect(again.status).toBe(502);
+    expect(again.headers.get('x-should-retry')).toBe('false');
     const body = await again.text();
-    expect(body).toContain('invalid api token');
+    expect(body).toContain("refused the relay's credentials");
     expect(body).not.toContain(wrongKey);
   }, 30_000);
 });

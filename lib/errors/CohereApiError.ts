@@ -5,7 +5,9 @@ import { truncate } from './truncate';
  * The API answered with a non-2xx status before streaming began.
  *
  * `status` is the HTTP status, `body` the parsed JSON body (or its text when it
- * is not JSON), complete. The server's `message` (else the body) is quoted in
+ * is not JSON), complete but for the key: `chatStream$()` masks it after
+ * decoding, so a key a server echoed as `\u0073k…` is masked too. The
+ * server's `message` (else the body) is quoted in
  * the error message on one line, cut to 200 characters with `…`: a proxy's
  * whole HTML page or a huge message never floods a log.
  * `retryAfterMs` is set when the server sent `Retry-After`.

@@ -1,22 +1,70 @@
-// The two things a cohere-rx/server relay adds to Cohere's own stream, shared
-// by the relay (lib/server) and the browser's chatStream$ (lib/stream). Kept
-// here, with no imports, so that the browser core never imports lib/server.
+// What a cohere-rx/server relay adds to Cohere's own stream, shared by the
+// relay (lib/server) and the browser's chatStream$ (lib/stream). Kept here,
+// with no imports, so that the browser core never imports lib/server.
 
 /**
  * The response header a relay sets. Its value says how many messages follow:
  * `single-message` (one model turn, as Cohere streams it) or `multi-message`
  * (a server-side tool loop: every turn, with `tool-result` and `step-end`
- * between them). Either value also says that a final error frame may come.
+ * between them). Either value also says that the relay's own frames may come.
  */
 export const RELAY_HEADER = 'x-cohere-rx-stream';
 export const SINGLE_MESSAGE = 'single-message';
 export const MULTI_MESSAGE = 'multi-message';
 
 /**
- * The `type` (and SSE `event:` name) of the relay's error frame. Namespaced so
- * that it can never be mistaken for one of Cohere's event types.
+ * The SSE `event:` names the relay writes its own frames under all start with
+ * this; the relay never writes an upstream event under such a name (one whose
+ * `type` starts with it goes out with no `event:` line). So the browser tells
+ * the relay's frames from the upstream's by the SSE name alone, and an
+ * upstream `{"type":"cohere-rx-error"}` or `{"type":"step-end"}` is an
+ * unknown event there, never an error, a step or an end.
  */
+export const RESERVED_PREFIX = 'cohere-rx-';
+
+/** The relay's error frame: its SSE name and its data's `type`. */
 export const RELAY_ERROR = 'cohere-rx-error';
+/** The loop's `tool-result` event, as a relay frame (its data's `type` stays `tool-result`). */
+export const RELAY_TOOL_RESULT = 'cohere-rx-tool-result';
+/** The loop's `step-end` event, as a relay frame (its data's `type` stays `step-end`). */
+export const RELAY_STEP_END = 'cohere-rx-step-end';
+
+/**
+ * The key of the relay's internal hooks in the options of `chatStream$()`
+ * (and of `runTools$()`, which passes its options on to every turn). A
+ * registered symbol: the core (`dist/index.*`) and the server entry
+ * (`dist/server.*`) are bundled apart, and only `Symbol.for` gives both the
+ * same key. JSON cannot produce it, so a request body can never set it.
+ */
+export const RELAY_HOOKS: unique symbol = Symbol.for('cohere-rx/relay-hooks');
+
+/**
+ * What a relay plugs into `chatStream$()`'s read loop. Internal: never part
+ * of `ChatStreamOptions`' documented surface. A page never sets it, and pays
+ * one property read per subscription and one per chunk for it.
+ */
+export interface RelayHooks {
+  /**
+   * Called with each decoded event and its `data:` text exactly as received,
+   * just before the event is emitted (synchronously, with the same object),
+   * so a relay can forward the upstream's bytes instead of serialising the
+   * event again.
+   */
+  tap?: ((event: object, data: string) => void) | undefined;
+  /**
+   * Called before each read of the upstream body. A Promise returned is
+   * awaited before reading on: the relay's client is not keeping up, and not
+   * reading lets TCP slow the upstream down. While it waits, the idle time
+   * limit is off (the upstream is not silent: it is not being read).
+   * `undefined`: read on at once.
+   */
+  ready?: (() => Promise<void> | undefined) | undefined;
+}
+
+/** Options carrying the relay's hooks. */
+export interface WithRelayHooks {
+  [RELAY_HOOKS]?: RelayHooks | undefined;
+}
 
 /** What the error frame says about the error the relay's stream failed with. */
 export interface RelayErrorInfo {

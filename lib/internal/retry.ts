@@ -20,9 +20,9 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   return Math.max(0, date - now);
 }
 
-/** Statuses worth another try: rate limits and server-side failures. */
+/** Statuses worth another try: a request timeout, rate limits and server-side failures. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 408 || status === 429 || status >= 500;
 }
 
 /** A `Retry-After` longer than this is not waited for: the error goes out with `retryAfterMs`. */

@@ -1,9 +1,33 @@
-import { chatStream$, CohereConfigError, runTools$, type ChatRequest, type ChatStreamOptions, type ToolDefinition } from 'cohere-rx';
-import { MULTI_MESSAGE, RELAY_HEADER, SINGLE_MESSAGE } from '../internal/relay';
+import {
+  chatStream$,
+  CohereConfigError,
+  CohereError,
+  runTools$,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatStreamOptions,
+  type StepEndEvent,
+  type ToolDefinition,
+  type ToolResultEvent,
+} from 'cohere-rx';
+import type { Observable } from 'rxjs';
+import {
+  MULTI_MESSAGE,
+  RELAY_HEADER,
+  RELAY_HOOKS,
+  RELAY_STEP_END,
+  RELAY_TOOL_RESULT,
+  SINGLE_MESSAGE,
+  type RelayHooks,
+} from '../internal/relay';
+import { decodingScrub, parseScrubbed } from '../internal/scrubDecoded';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
-import { sseFrame } from './sseFrame';
-import { errorResponseOf, relayErrorInfo } from './relayErrors';
+import { FrameWriter } from './frames';
+import { originPolicy } from './originPolicy';
+import { isJsonRequest, readChatRequest } from './readBody';
+import { errorResponseOf, relayErrorInfo, SHOULD_RETRY } from './relayErrors';
+import { browserLoopEvent, guardTools } from './relayTools';
 import { heartbeatOf } from './toEventStream';
 
 /** The chat request as the browser sent it (any JSON object; `prepare` decides what it may hold). */
@@ -18,20 +42,53 @@ export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'> {
   /**
    * Called with each parsed body before anything goes upstream: the place to
    * authenticate (cookies, a session, a CSRF token), rate-limit, and rewrite
-   * (a model allow-list, `max_tokens` caps, a system prompt). Return (or
-   * resolve to) a `Response` to answer with it as it is (a 401, a 429), a new
-   * body to send instead, or nothing to send the body as it is. Throw a
-   * `CohereRelayError` to answer with its status and message. Any other
-   * throw is a 500 whose text stays on the server (see `onError`).
+   * (a model allow-list, `max_tokens` caps, a system prompt). The body is a
+   * JSON object whose `messages`, when present, is an array of objects;
+   * every other field is whatever the browser sent, so check its type before
+   * using it. Return (or resolve to) a `Response` to answer with it as it is
+   * (a 401, a 429), a new body to send instead, or nothing to send the body
+   * as it is. Throw a `CohereRelayError` to answer with its status and
+   * message. Any other throw is a 500 whose text stays on the server (see
+   * `onError`).
    */
   prepare?:
     ((body: IncomingChatRequest, request: Request) => ChatRequest | Response | void | Promise<ChatRequest | Response | void>) | undefined;
   /**
-   * The largest request body accepted, in bytes; a larger one is answered 413
-   * (by its `Content-Length` at once, else as soon as the count passes it).
+   * The largest request body accepted, in bytes; a larger one is answered
+   * 413 (by its `Content-Length` at once, else as soon as the count passes
+   * it), with `Connection: close`.
    * @default 1048576 (1 MiB)
    */
   maxBodyBytes?: number | undefined;
+  /**
+   * The longest wait for the whole request body, in ms; a body still
+   * arriving after it is answered 408, with `Connection: close`. `0` or
+   * `Infinity`: no limit.
+   * @default 10000
+   */
+  bodyTimeoutMs?: number | undefined;
+  /**
+   * Origins (exactly `scheme://host[:port]`, as browsers send them in
+   * `Origin`) whose pages may use this relay besides its own. Requests from
+   * any other site are refused (403). Checked when the handler is made.
+   * Your CORS layer must still answer their preflights.
+   * @default [] (the relay's own origin only)
+   */
+  allowedOrigins?: readonly string[] | undefined;
+  /**
+   * The relay's own origin as browsers see it (`https://app.example.com`),
+   * when a proxy in front of it ends TLS or changes the host. Checked when
+   * the handler is made.
+   * @default the request URL's origin (or, with `trustProxy`, the forwarded one)
+   */
+  publicOrigin?: string | undefined;
+  /**
+   * Take the own origin from the first `X-Forwarded-Proto` and
+   * `X-Forwarded-Host` of each request. Only behind a proxy that sets (and
+   * overwrites) both.
+   * @default false
+   */
+  trustProxy?: boolean | undefined;
   /**
    * While the upstream is silent, a comment line goes to the browser after
    * between one and two of these. `0` or `Infinity`: none.
@@ -39,64 +96,100 @@ export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'> {
    */
   heartbeatMs?: number | undefined;
   /**
+   * The most bytes held for one client that does not read: past it, the
+   * upstream is not read until the client catches up (TCP slows the
+   * upstream down). (The chunk the runtime is writing to the socket comes on
+   * top.)
+   * @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number | undefined;
+  /**
+   * A client that takes nothing for this long, in ms, while frames wait for
+   * it is dropped: its connection closes and its upstream request with it.
+   * (`idleTimeoutMs` is still the longest silence of the upstream.) `0` or
+   * `Infinity`: never.
+   * @default 30000
+   */
+  clientTimeoutMs?: number | undefined;
+  /**
    * Tools to run **on the server**: the handler then streams `runTools$()`
    * (every step's events, `tool-result`, `step-end`) instead of one turn, and
-   * says so in the `X-Cohere-Rx-Stream: multi-message` header.
+   * says so in the `X-Cohere-Rx-Stream: multi-message` header. The model sees
+   * these definitions only: a request that carries `tools` is refused (400),
+   * and a `tools` field `prepare` adds is not sent.
    */
   tools?: Record<string, ToolDefinition> | undefined;
   /** With `tools`: `runTools$()`'s `maxSteps`. @default 10 */
   maxSteps?: number | undefined;
-  /** With `tools`: `runTools$()`'s `toolConcurrency`. @default Infinity */
+  /** With `tools`: the most tool calls running at once. @default 4 */
   toolConcurrency?: number | undefined;
   /**
-   * Sees every error the handler answers for or sends as an error frame
-   * (before scrubbing, so log it with care): for your logs and metrics. What
-   * it throws is ignored.
+   * Sees every error the handler answers for or sends as an error frame, and
+   * every error a server-side tool throws, whole (before scrubbing, so log
+   * it with care): for your logs and metrics. What it throws is ignored.
    */
   onError?: ((error: unknown, request: Request) => void) | undefined;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+const DEFAULT_CLIENT_TIMEOUT_MS = 30_000;
+const DEFAULT_TOOL_CONCURRENCY = 4;
 
 /**
  * Makes the backend a browser app streams Cohere through: a web-standard
  * `(request: Request) => Promise<Response>` that relays one chat with the
- * server's key, which never reaches the browser.
+ * server's key, which never reaches the browser, and holds against what the
+ * open internet sends it (docs/server.md, "Security").
  *
- * It accepts `POST` only (405 with `Allow: POST` otherwise; CORS preflights
- * are not answered: serve the page from the same origin, or put your CORS
- * layer in front). It reads the JSON body up to `maxBodyBytes` (413 over it;
- * 400 when it is not a JSON object), lets `prepare` authenticate, refuse or
- * rewrite it, then streams `chatStream$()` (or `runTools$()` with `tools`)
- * upstream with `stream: true` and the request's `signal`, so a browser that
- * goes away closes the upstream request and stops running tools. It waits
- * for the first event before answering: an error before it is answered with
- * the upstream's status (502 for a connection failure, 504 for a timeout)
- * and a Cohere-shaped JSON body `{ "message": … }`, so the browser's
- * `chatStream$()` raises the same `CohereApiError` it would against Cohere;
- * an error after it ends the stream with an error frame, which the
- * browser's `chatStream$()` turns into the same typed error. Every message
- * is scrubbed of the key.
+ * In order: a request from another site (`Sec-Fetch-Site: cross-site`, or
+ * an `Origin` that is not the relay's own nor in `allowedOrigins`) is
+ * refused (403); it accepts `POST` only (405 with `Allow: POST` otherwise;
+ * CORS preflights are not answered: put your CORS layer in front) with a
+ * `Content-Type: application/json` body (415 otherwise); it reads the body
+ * up to `maxBodyBytes` (413) within `bodyTimeoutMs` (408), both answered
+ * with `Connection: close`; a body that is not a JSON object, or too deep,
+ * is 400. Then `prepare` authenticates, refuses or rewrites it, and
+ * `chatStream$()` (or `runTools$()` with `tools`) streams it upstream with
+ * `stream: true` and the request's `signal`, so a browser that goes away
+ * closes the upstream request and stops running tools.
+ *
+ * It waits for the first event before answering: an error before it is
+ * answered as Cohere would, with a Cohere-shaped JSON body `{ "message": … }`
+ * (the upstream's status, but 502 when the upstream refused the relay's own
+ * key, 502 when it cannot be reached, 504 when it is too slow) and
+ * `x-should-retry: false`, so the browser's `chatStream$()` raises a
+ * `CohereApiError` and does not retry what the relay retried already. An
+ * error after it ends the stream with an error frame, which the browser's
+ * `chatStream$()` turns into the same typed error. Upstream events go out
+ * as the upstream's bytes; the relay's own frames under reserved SSE names
+ * that no upstream event is ever written under. Every message is scrubbed
+ * of the key, also where the upstream echoed it in JSON escapes.
  *
  * ```text
  * browser POST /api/v2/chat ──► handler ──► prepare(body) ──► POST {baseUrl}/v2/chat (server key)
  *                               ◄── 200 text/event-stream ◄── s--d--d--e--|
  *           ◄── 200 text/event-stream, X-Cohere-Rx-Stream: single-message
  *               s--d--d--e--|
- * upstream 429 before any event  ──►  browser gets 429 {"message": …}
+ * upstream 429 before any event  ──►  browser gets 429 {"message": …}, x-should-retry: false
  * upstream cut after d           ──►  browser gets s--d--x| (x: error frame → CohereConnectionError)
  * ```
  *
  * ## Example
- * A relay that signs users in and pins the model, on any web-standard runtime.
+ * A relay that checks the session and caps the answer, on any web-standard runtime.
  * ```ts
  * import { createChatHandler, CohereRelayError } from 'cohere-rx/server';
  *
+ * declare const sessions: { userOf(request: Request): Promise<string | undefined> }; // your session store
+ *
  * const handler = createChatHandler({
  *   apiKey: process.env.CO_API_KEY,
- *   prepare: (body, request) => {
- *     if (!request.headers.get('cookie')?.includes('session=')) throw new CohereRelayError(401, 'sign in first');
- *     return { ...body, model: 'command-a-03-2025', max_tokens: Math.min(body.max_tokens ?? 1000, 1000) };
+ *   prepare: async (body, request) => {
+ *     if (!(await sessions.userOf(request))) throw new CohereRelayError(401, 'sign in first');
+ *     const asked = body.max_tokens;
+ *     const maxTokens = typeof asked === 'number' && Number.isInteger(asked) && asked > 0 ? Math.min(asked, 1000) : 1000;
+ *     return { ...body, model: 'command-a-03-2025', max_tokens: maxTokens };
  *   },
  * });
  * export default { fetch: handler };
@@ -107,27 +200,36 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
  * @returns The request handler.
  */
 export function createChatHandler(options: ChatHandlerOptions = {}): (request: Request) => Promise<Response> {
-  const { prepare, maxBodyBytes, heartbeatMs, tools, maxSteps, toolConcurrency, onError, ...streamOptions } = options;
+  const {
+    prepare,
+    maxBodyBytes,
+    bodyTimeoutMs,
+    allowedOrigins,
+    publicOrigin,
+    trustProxy,
+    heartbeatMs,
+    maxBufferedBytes,
+    clientTimeoutMs,
+    tools,
+    maxSteps,
+    toolConcurrency,
+    onError,
+    ...streamOptions
+  } = options;
   delete (streamOptions as ChatStreamOptions).signal; // each request's own signal, never one shared by all
   const heartbeat = heartbeatOf(heartbeatMs);
-  const maxBytes = maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) {
-    throw new CohereConfigError('maxBodyBytes', `expected a number of bytes, 0 or more, got ${String(maxBytes)}`);
-  }
+  const maxBytes = amount('maxBodyBytes', maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 'a number of bytes, 0 or more');
+  const bodyTimeout = amount('bodyTimeoutMs', bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, 'milliseconds, 0 or more (0 or Infinity: no limit)');
+  const maxBuffered = amount('maxBufferedBytes', maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, 'a number of bytes, 1 or more', 1);
+  const clientTimeout = amount(
+    'clientTimeoutMs',
+    clientTimeoutMs,
+    DEFAULT_CLIENT_TIMEOUT_MS,
+    'milliseconds, 0 or more (0 or Infinity: never)',
+  );
   if (prepare !== undefined && typeof prepare !== 'function') throw new CohereConfigError('prepare', 'expected a function');
+  const refusal = originPolicy({ allowedOrigins, publicOrigin, trustProxy });
   const serverScrub = serverScrubber(streamOptions);
-  /**
-   * Events go out as the upstream sent them, except that a `message-end`
-   * (the one event with server text in it, `delta.error`) is scrubbed of the
-   * key: once per message, so the hot path of deltas pays nothing.
-   */
-  const frameWith =
-    (scrub: Scrub) =>
-    (event: unknown): string => {
-      const text = sseFrame(event);
-      return (event as { type?: unknown }).type === 'message-end' ? scrub(text) : text;
-    };
-  const serverFrame = frameWith(serverScrub);
   const report = (error: unknown, request: Request): void => {
     try {
       onError?.(error, request);
@@ -137,18 +239,35 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   };
 
   return async (request: Request): Promise<Response> => {
-    // With an apiKey function, each request has its own scrubber, which learns every key the function gives.
-    const { options: upstream, scrub } = perRequestKey(streamOptions, serverScrub);
-    const frame = scrub === serverScrub ? serverFrame : frameWith(scrub);
+    // With an apiKey function, each request has its own scrubber, which learns every key the function gives;
+    // every scrub looks through JSON escapes too.
+    const { options: upstream, scrub: keyScrub } = perRequestKey(streamOptions, serverScrub);
+    const scrub = decodingScrub(keyScrub);
     try {
+      // The same rules for every method: a page on another site learns nothing here.
+      const foreign = refusal(request);
+      if (foreign !== undefined) return jsonError(403, foreign, FINAL);
       if (request.method !== 'POST') {
-        return jsonError(405, `method ${request.method} is not allowed: POST a chat request`, { allow: 'POST' });
+        return jsonError(405, `method ${request.method} is not allowed: POST a chat request`, { ...FINAL, allow: 'POST' });
       }
-      const read = await readJsonObject(request, maxBytes);
-      if (read instanceof Response) return read;
-      let body: ChatRequest = read;
+      if (!isJsonRequest(request)) {
+        return jsonError(415, 'the body must be JSON, sent with Content-Type: application/json', FINAL);
+      }
+      const read = await readChatRequest(request, maxBytes, bodyTimeout);
+      if (!('value' in read)) {
+        // Too large or too slow: the connection closes (toNodeHandler drains a little first, so the answer is read).
+        const close: Record<string, string> = read.status === 413 || read.status === 408 ? { connection: 'close' } : {};
+        return jsonError(read.status, read.message, read.status === 408 ? close : { ...FINAL, ...close });
+      }
+      const incoming = read.value;
+      if (tools && 'tools' in incoming) {
+        return jsonError(400, 'invalid request: this relay runs its own tools; a request must not carry `tools`', FINAL);
+      }
+      // The browser's own messages as it sent them, before prepare can add to them (tools only: step-end).
+      const own: ChatMessage[] = tools ? copyMessages(incoming.messages) : [];
+      let body: ChatRequest = incoming;
       if (prepare) {
-        const prepared = await prepare(read, request);
+        const prepared = await prepare(incoming, request);
         if (isResponse(prepared)) return prepared;
         if (prepared !== undefined) {
           if (prepared === null || typeof prepared !== 'object')
@@ -159,18 +278,59 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const signal = request.signal;
       // Telemetry hook (lib/internal/telemetry.ts): the caller's trace context (`traceparent`) is continued.
       const telemetry = streamOptions.telemetry?.incoming?.(request.headers) ?? streamOptions.telemetry;
-      const events$ = tools
-        ? runTools$(body, { ...upstream, telemetry, tools, maxSteps, toolConcurrency, signal })
-        : chatStream$(body, { ...upstream, telemetry, signal });
-      const { stream, first } = openEventStream(
-        events$,
-        heartbeat,
-        (error) => {
+      const writer = new FrameWriter();
+      // The upstream event decoded last and its data text as received (RelayHooks.tap).
+      let tapped: object | undefined;
+      let tappedData = '';
+      const tap = (event: object, data: string): void => {
+        tapped = event;
+        tappedData = data;
+      };
+      const sent = Array.isArray(body.messages) ? body.messages.length : 0;
+      const frame = (event: unknown): string => {
+        if (event === tapped) {
+          tapped = undefined;
+          // The message-end carries server text (delta.error): scrubbed as decoded, once per message.
+          return writer.upstream(
+            event,
+            (event as { type?: unknown }).type === 'message-end' ? scrubbedEnd(event, tappedData, scrub) : tappedData,
+          );
+        }
+        const type = (event as { type?: unknown }).type;
+        if (type === 'tool-result') return writer.relay(RELAY_TOOL_RESULT, browserLoopEvent(event as ToolResultEvent, own, sent, scrub));
+        if (type === 'step-end') return writer.relay(RELAY_STEP_END, browserLoopEvent(event as StepEndEvent, own, sent, scrub));
+        return writer.upstream(event);
+      };
+      const source = (ready: () => Promise<void> | undefined): Observable<unknown> => {
+        const hooks: RelayHooks = { tap, ready };
+        if (!tools) return chatStream$(body, { ...upstream, telemetry, signal, [RELAY_HOOKS]: hooks } as ChatStreamOptions);
+        const { tools: _dropped, ...withoutTools } = body;
+        return runTools$(withoutTools, {
+          ...upstream,
+          telemetry,
+          tools: guardTools(tools, scrub, (error) => report(error, request)),
+          maxSteps,
+          toolConcurrency: toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
+          signal,
+          [RELAY_HOOKS]: hooks,
+        } as ChatStreamOptions & { tools: Record<string, ToolDefinition> });
+      };
+      const { stream, first } = openEventStream(source, {
+        writer,
+        frame,
+        describe: (error) => {
           report(error, request);
           return relayErrorInfo(error, scrub);
         },
-        frame,
-      );
+        heartbeatMs: heartbeat,
+        maxBufferedBytes: maxBuffered,
+        clientTimeoutMs: clientTimeout,
+        onDrop: () =>
+          report(
+            new CohereError(`a client read nothing for ${clientTimeout} ms while frames waited: dropped, its upstream request closed`),
+            request,
+          ),
+      });
       const failed = await first;
       if (failed) {
         void stream.cancel().catch(() => undefined);
@@ -182,6 +342,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         headers: {
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
+          'x-content-type-options': 'nosniff',
           // nginx and some hosts buffer responses unless told not to.
           'x-accel-buffering': 'no',
           [RELAY_HEADER]: tools ? MULTI_MESSAGE : SINGLE_MESSAGE,
@@ -197,7 +358,34 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   };
 }
 
-/** Every form the server's key can take in these options, and `CO_API_KEY`. */
+/** The answer of a refusal that retrying cannot change. */
+const FINAL = { [SHOULD_RETRY]: 'false' };
+
+/** A checked number option: `fallback` when absent, else at least `min`. */
+function amount(option: string, value: unknown, fallback: number, what: string, min = 0): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= min)) {
+    throw new CohereConfigError(option, `expected ${what}, got ${typeof value === 'number' ? value : typeof value}`);
+  }
+  return value;
+}
+
+/**
+ * The `data:` text of an upstream `message-end`: as received, unless the
+ * event holds the key once decoded (a key sent as `\u0073k…` is one after
+ * `JSON.parse`): then the event scrubbed and serialised again.
+ */
+function scrubbedEnd(event: unknown, data: string, scrub: Scrub): string {
+  const json = JSON.stringify(event);
+  return scrub(json) === json ? data : JSON.stringify(parseScrubbed(json, scrub));
+}
+
+/** A copy of the browser's messages, untouched by what `prepare` may do to the body. */
+function copyMessages(messages: unknown): ChatMessage[] {
+  return Array.isArray(messages) ? (JSON.parse(JSON.stringify(messages)) as ChatMessage[]) : [];
+}
+
+/** Every form the server's key can take in these options, and `CO_API_KEY` (each request wraps it in `decodingScrub`). */
 function serverScrubber(options: ChatStreamOptions): LearningScrub {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['CO_API_KEY'];
   const secrets: unknown[] = [options.apiKey, env];
@@ -224,50 +412,19 @@ function perRequestKey(options: ChatStreamOptions, shared: Scrub): { options: Ch
   return { options: { ...options, apiKey }, scrub };
 }
 
-/** A Cohere-shaped JSON error: `{ "message": … }`. */
+/** A Cohere-shaped JSON error: `{ "message": … }`, with its length (so a client has it whole before a close). */
 function jsonError(status: number, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ message }), {
+  const body = new TextEncoder().encode(JSON.stringify({ message }));
+  return new Response(body, {
     status,
-    headers: { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' },
+    headers: {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': String(body.byteLength),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
   });
-}
-
-/** Reads the body as a JSON object, counting bytes; a 413 or 400 response when it is not one. */
-async function readJsonObject(request: Request, maxBytes: number): Promise<IncomingChatRequest | Response> {
-  const tooLarge = (): Response => jsonError(413, `the request body is larger than ${maxBytes} bytes`);
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) return tooLarge();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        void reader.cancel().catch(() => undefined);
-        return tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return jsonError(400, 'invalid request: the body is not valid JSON');
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return jsonError(400, 'invalid request: the body must be a JSON object');
-  }
-  return value as IncomingChatRequest;
 }
 
 /** A `Response` of this realm or of another fetch implementation. */

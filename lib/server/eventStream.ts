@@ -1,100 +1,90 @@
 import type { Observable, Subscription } from 'rxjs';
 import { RELAY_ERROR, type RelayErrorInfo } from '../internal/relay';
-import { sseComment, sseFrame } from './sseFrame';
+import { ClientStream } from './clientStream';
+import type { FrameWriter } from './frames';
 
 /** What came first out of the source: an event (or its completion), or an error. */
 export type FirstOutcome = { readonly error: unknown } | undefined;
 
-/** The heartbeat's text: an SSE comment, ignored by every client. */
-const HEARTBEAT = sseComment('keep-alive');
+/** How {@link openEventStream} frames, paces and reports. */
+export interface EventStreamEngineOptions {
+  /** The one frame writer of this response. */
+  writer: FrameWriter;
+  /** Frames one event of the source (its SSE text). */
+  frame: (event: unknown) => string;
+  /** The error frame's description of the error the source failed with. */
+  describe: (error: unknown) => RelayErrorInfo;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  clientTimeoutMs: number;
+  /** The client was dropped for not reading (the source is unsubscribed already). */
+  onDrop?: (() => void) | undefined;
+}
 
 /**
- * The engine of `toEventStream()` and of the chat handler: subscribes to
- * `events$` when the stream starts (at once) and frames each event; an error
- * becomes a final error frame, then the stream closes; `cancel()`
- * unsubscribes. `first` settles at the first event, completion or error, so a
- * handler can choose between a stream and an error response without reading
- * the stream.
+ * The engine of `toEventStream()` and of the chat handler: subscribes to the
+ * source at once and sends each event, framed, to one client (a
+ * {@link ClientStream}); an error becomes a final error frame (a relay
+ * frame, under the reserved name), then the stream closes; a client that
+ * goes away or is dropped for not reading unsubscribes the source. `first`
+ * settles at the first event, completion or error, so a handler can choose
+ * between a stream and an error response before sending anything.
  *
- * Frames go into the stream's queue one by one while the reader keeps up.
- * Once it falls behind (the queue is full), they are joined into one chunk,
- * handed over at the reader's next pull: fewer, larger writes to a slow
- * socket. An Observable cannot be paused, so what waits is held here; for a
- * chat stream that is at most one answer.
- *
- * @param heartbeatMs A comment is sent when nothing else was for between one
- * and two of these; `0` or `Infinity`: none.
- * @param frame Frames one event (the chat handler scrubs `message-end`s with it).
+ * @param source Makes the source, given the client's `ready()` (the relay
+ * passes it into `chatStream$()`'s read loop: the upstream is read only as
+ * fast as the client reads).
  */
 export function openEventStream(
-  events$: Observable<unknown>,
-  heartbeatMs: number,
-  describe: (error: unknown) => RelayErrorInfo,
-  frame: (event: unknown) => string = sseFrame,
+  source: (ready: () => Promise<void> | undefined) => Observable<unknown>,
+  options: EventStreamEngineOptions,
 ): { stream: ReadableStream<Uint8Array>; first: Promise<FirstOutcome> } {
-  const encoder = new TextEncoder();
+  const { writer, frame, describe } = options;
   let settle: (outcome: FirstOutcome) => void = () => {};
   const first = new Promise<FirstOutcome>((resolve) => (settle = resolve));
-  let subscription: Subscription | undefined;
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
-  let cancelled = false;
-  /** Frames waiting for the reader's next pull, joined. */
-  let pending = '';
-  /** Whether anything was sent since the heartbeat last looked. */
-  let sent = false;
-
+  // Set once subscribed; `stop` may run before that (an event that cannot be framed, emitted while subscribing).
+  const held: { subscription?: Subscription } = {};
+  let over = false;
   const stop = (): void => {
-    if (heartbeat !== undefined) clearInterval(heartbeat);
-    heartbeat = undefined;
+    over = true;
+    held.subscription?.unsubscribe();
   };
-
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const push = (text: string): void => {
-        sent = true;
-        if (pending === '' && (controller.desiredSize ?? 0) > 0) controller.enqueue(encoder.encode(text));
-        else pending += text;
-      };
-      const close = (): void => {
-        stop();
-        if (cancelled) return;
-        if (pending !== '') controller.enqueue(encoder.encode(pending));
-        pending = '';
-        controller.close();
-      };
-      if (heartbeatMs > 0 && heartbeatMs < Infinity) {
-        heartbeat = setInterval(() => {
-          if (!sent) push(HEARTBEAT);
-          sent = false;
-        }, heartbeatMs);
-      }
-      subscription = events$.subscribe({
-        next: (event) => {
-          settle(undefined);
-          push(frame(event));
-        },
-        error: (error: unknown) => {
-          settle({ error });
-          push(sseFrame({ type: RELAY_ERROR, error: describe(error) }));
-          close();
-        },
-        complete: () => {
-          settle(undefined);
-          close();
-        },
-      });
-    },
-    pull(controller) {
-      if (pending === '') return;
-      controller.enqueue(encoder.encode(pending));
-      pending = '';
-    },
-    cancel() {
-      cancelled = true;
-      pending = '';
+  const client = new ClientStream({
+    maxBufferedBytes: options.maxBufferedBytes,
+    clientTimeoutMs: options.clientTimeoutMs,
+    heartbeatMs: options.heartbeatMs,
+    onCancel: stop,
+    onDrop: () => {
+      // Without a store the client was the generation's only reader: it stops here.
       stop();
-      subscription?.unsubscribe();
+      options.onDrop?.();
     },
   });
-  return { stream, first };
+  const fail = (error: unknown): void => {
+    settle({ error });
+    client.write(writer.relay(RELAY_ERROR, { type: RELAY_ERROR, error: describe(error) }));
+    client.end();
+  };
+  const subscription = source(() => client.ready()).subscribe({
+    next: (event) => {
+      settle(undefined);
+      let text: string;
+      try {
+        text = frame(event);
+      } catch (error) {
+        // An event that cannot be framed (a BigInt in it): the stream fails with it.
+        stop();
+        fail(error);
+        return;
+      }
+      client.write(text);
+    },
+    error: fail,
+    complete: () => {
+      settle(undefined);
+      client.end();
+    },
+  });
+  held.subscription = subscription;
+  if (over) subscription.unsubscribe(); // stopped while subscribing
+  return { stream: client.stream, first };
 }

@@ -16,5 +16,7 @@ export { CohereStoreError, isCohereStoreError } from './stores/CohereStoreError'
 export type { StoreFailure } from './stores/CohereStoreError';
 
 // Deliberately not exported:
-// export { sseFrame } from './sseFrame';               // internal framing, shared with cohere-rx/testing's replay server
+// export { sseFrame } from './sseFrame';               // Cohere's framing, for cohere-rx/testing's replay server
+// export { FrameWriter } from './frames';              // the one writer of what a relay sends (reserved names, ids)
+// export { ClientStream } from './clientStream';       // the pacing of one client (maxBufferedBytes, clientTimeoutMs)
 // export { openEventStream } from './eventStream';     // the engine of toEventStream and createChatHandler

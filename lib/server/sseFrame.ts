@@ -1,6 +1,6 @@
-// Server-Sent Events framing, in Cohere's own style: the one place that
-// writes SSE text, used by toEventStream() and by the replay server of
-// cohere-rx/testing.
+// Server-Sent Events framing in Cohere's own style, as an upstream writes it:
+// used by the replay server of cohere-rx/testing, which plays Cohere. What a
+// relay writes to a browser is made by FrameWriter (frames.ts) alone.
 
 /** A line break in an event name would end the field early; such a name is left out. */
 const LINE_BREAK = /[\r\n]/;
@@ -14,11 +14,6 @@ export function sseFrame(event: unknown): string {
   const type = (event as { type?: unknown } | null)?.type;
   const data = `data: ${JSON.stringify(event)}\n\n`;
   return typeof type === 'string' && !LINE_BREAK.test(type) ? `event: ${type}\n${data}` : data;
-}
-
-/** An SSE comment (`: <text>`), which every client ignores: the heartbeat of a silent stream. */
-export function sseComment(text: string): string {
-  return `: ${text.replace(/[\r\n]+/g, ' ')}\n\n`;
 }
 
 /** `data: [DONE]`, the end marker of OpenAI-style gateways (cohere-rx skips it). */

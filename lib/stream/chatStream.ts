@@ -5,7 +5,7 @@ import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamErr
 import { CohereTimeoutError } from '../errors/CohereTimeoutError';
 import { onAbort } from '../internal/abortListener';
 import type { ByteSource } from '../internal/byteSource';
-import { MULTI_MESSAGE } from '../internal/relay';
+import { MULTI_MESSAGE, RELAY_HOOKS, type WithRelayHooks } from '../internal/relay';
 import { retryWait } from '../internal/retry';
 import { safeCause } from '../internal/secret';
 import type { ChatTrace } from '../internal/telemetry';
@@ -78,6 +78,8 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
     }
     let { scrub } = config;
     const outerSignal = config.signal;
+    // A relay's hooks (lib/internal/relay.ts); a page has none.
+    const hooks = (options as WithRelayHooks)[RELAY_HOOKS];
     const controller = new AbortController();
     const deadlines = new Deadlines(() => subscriber.closed);
     /** The body being read; cancelled on teardown while a request is in flight. */
@@ -126,15 +128,33 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
      */
     const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereConnectionError | undefined> => {
       const multi = relayHeader === MULTI_MESSAGE;
+      const read = relayHeader ? relayEvents(multi, relay) : onEvent;
+      const tap = hooks?.tap;
+      const ready = hooks?.ready;
       const decoder = new EventDecoder(
-        relayHeader ? relayEvents(multi, relay) : onEvent,
+        tap
+          ? (event, message) => {
+              tap(event, message.data);
+              read(event, message);
+            }
+          : read,
         // Nothing after unsubscribe; in one message, nothing after its message-end.
         multi ? () => !subscriber.closed : () => !subscriber.closed && !endEvent,
         config.maxBufferSize,
         scrub,
       );
-      deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
+      const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
+      watchIdle();
       for (;;) {
+        // A relay whose client is behind: wait (not reading lets TCP slow the upstream),
+        // with the idle limit off meanwhile; in one message, not once it has ended.
+        const wait = ready && (multi || !endEvent) ? ready() : undefined;
+        if (wait) {
+          deadlines.clear();
+          await wait;
+          if (subscriber.closed) return undefined;
+          watchIdle();
+        }
         let chunk: IteratorResult<Uint8Array | string>;
         try {
           chunk = await source.read();

@@ -23,11 +23,12 @@ export class EventDecoder {
   private last = '';
 
   /**
-   * @param onEvent Receives each event, in order.
+   * @param onEvent Receives each event, in order, with the SSE message it
+   * came in (its `event` name, its `id`, its `data` text as received).
    * @param accepting Whether events are still wanted; data is not even parsed when not.
    */
   constructor(
-    private readonly onEvent: (event: ChatStreamEvent) => void,
+    private readonly onEvent: (event: ChatStreamEvent, message: EventSourceMessage) => void,
     private readonly accepting: () => boolean,
     private readonly maxBufferSize: number,
     private readonly scrub: Scrub,
@@ -74,7 +75,7 @@ export class EventDecoder {
       }
       event = value as ChatStreamEvent;
     }
-    this.onEvent(event);
+    this.onEvent(event, message);
   }
 
   private parseJson(data: string): unknown {

@@ -6,6 +6,7 @@ import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamErr
 import { openByteSource, type ByteSource } from '../internal/byteSource';
 import { RELAY_HEADER } from '../internal/relay';
 import { isRetryableStatus, parseRetryAfter } from '../internal/retry';
+import { parseScrubbed } from '../internal/scrubDecoded';
 import { describeThrown, safeCause, type Scrub } from '../internal/secret';
 import type { FetchLike, FetchResponseLike } from './options';
 
@@ -35,7 +36,8 @@ export function connectionFailure(phase: 'request' | 'body', thrown: unknown, sc
 /**
  * Sends one request and checks its response: a 2xx `text/event-stream`
  * with a body comes back as bytes to read; anything else as a typed error.
- * 429, 5xx and network failures are marked retryable.
+ * 408, 429, 5xx and network failures are marked retryable, unless the
+ * response says otherwise in `x-should-retry`.
  *
  * @param onHeaders Called once the response has arrived (to switch from the header to the idle limit).
  * @param isOver Whether the subscription ended meanwhile: the response is then released and `undefined` returned.
@@ -61,10 +63,12 @@ export async function openResponse(
   }
   onHeaders();
   if (!response.ok) {
-    const text = scrub(await readText(response));
+    const body = parseBody(await readText(response), scrub);
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-    const error = new CohereApiError(response.status, parseBody(text), retryAfterMs);
-    return { ok: false, error, retry: isRetryableStatus(response.status), retryAfterMs };
+    const error = new CohereApiError(response.status, body, retryAfterMs);
+    // `x-should-retry` (a relay's, as openai-node and the Anthropic SDK read it): `true` retries whatever the status, `false` never.
+    const should = response.headers.get('x-should-retry');
+    return { ok: false, error, retry: should === 'true' || (should !== 'false' && isRetryableStatus(response.status)), retryAfterMs };
   }
   const contentType = response.headers.get('content-type') ?? '';
   if (!/^\s*text\/event-stream\b/i.test(contentType)) {
@@ -103,10 +107,14 @@ async function readText(response: FetchResponseLike): Promise<string> {
   }
 }
 
-function parseBody(text: string): unknown {
+/**
+ * An error body as JSON, scrubbed after decoding (a key sent as `\u0073k…`
+ * is a key once parsed); its text, scrubbed, when it is not JSON.
+ */
+function parseBody(text: string, scrub: Scrub): unknown {
   try {
-    return JSON.parse(text);
+    return parseScrubbed(text, scrub);
   } catch {
-    return text;
+    return scrub(text);
   }
 }

@@ -1,4 +1,5 @@
 import { CohereConfigError } from '../errors/CohereConfigError';
+import { decodingScrub } from '../internal/scrubDecoded';
 import { createScrubber, safeCause, type Scrub } from '../internal/secret';
 import type { Telemetry } from '../internal/telemetry';
 import type { ChatRequest } from '../types/request';
@@ -61,8 +62,9 @@ export interface ChatStreamOptions {
   /** An outside signal: aborting it ends the stream with a `CohereAbortError`. */
   signal?: AbortSignal | undefined;
   /**
-   * How many times to retry before the first event: on 429, 5xx and network
-   * failures only, with exponential backoff and jitter, honouring `Retry-After`.
+   * How many times to retry before the first event: on 408, 429, 5xx and
+   * network failures only (or as the response's `x-should-retry` says), with
+   * exponential backoff and jitter, honouring `Retry-After`.
    * A whole number, 0 or more.
    * @default 2
    */
@@ -126,8 +128,9 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
   const { envKey, headerKey } = keys;
   const keyFunction = typeof given.apiKey === 'function' ? given.apiKey : undefined;
   const apiKey = typeof given.apiKey === 'function' ? undefined : (given.apiKey ?? envKey);
-  // Known before anything can fail, so that no message below can show the key.
-  const scrub = keyScrubber(given, keys);
+  // Known before anything can fail, so that no message below can show the key;
+  // also where a server echoed it through JSON escapes.
+  const scrub = decodingScrub(keyScrubber(given, keys));
   const userHeaders: Record<string, unknown> = isObject(given.headers) ? given.headers : {};
   /** Names a value for a message: numbers as they are, strings quoted (cut short, scrubbed). */
   const show = (value: unknown): string =>

@@ -1,5 +1,7 @@
+import type { EventSourceMessage } from 'eventsource-parser';
 import { CohereGenerationError } from '../errors/CohereGenerationError';
-import { RELAY_ERROR, type RelayErrorFrame } from '../internal/relay';
+import { RELAY_ERROR, RELAY_STEP_END, RESERVED_PREFIX, type RelayErrorFrame } from '../internal/relay';
+import { parseScrubbed } from '../internal/scrubDecoded';
 import type { Scrub } from '../internal/secret';
 import type { ChatStreamEvent, MessageEndEvent } from '../types/events';
 import type { StepEndEvent } from '../types/loop';
@@ -19,21 +21,30 @@ export interface RelaySink {
 
 /**
  * Reads the events of a `cohere-rx/server` relay's response, used only when
- * its header says so (Cohere's own responses keep the plain path): the error
- * frame becomes the typed error; for a server-side tool loop
- * (`multi-message`) every message passes, with the loop's own events, and
- * the end is the body's end after a message-end that is not `TOOL_CALL`.
+ * its header says so (Cohere's own responses keep the plain path). The
+ * relay's own frames are told from the upstream's by their SSE `event:`
+ * name alone, in the reserved `cohere-rx-` namespace that only the relay
+ * writes: the error frame becomes the typed error; `cohere-rx-step-end`
+ * keeps the conversation (for a `CohereMaxStepsError`); every other one is
+ * emitted as its data. An upstream event whose `type` merely looks like one
+ * of them (`cohere-rx-error`, `step-end`) came under another name: it is an
+ * event like any other. For a server-side tool loop (`multi-message`) every
+ * message passes, and the end is the body's end after a `message-end` that
+ * is not `TOOL_CALL`.
  */
-export function relayEvents(multi: boolean, sink: RelaySink): (event: ChatStreamEvent) => void {
+export function relayEvents(multi: boolean, sink: RelaySink): (event: ChatStreamEvent, message: EventSourceMessage) => void {
   let messages: ChatMessage[] = [];
-  return (event) => {
-    const type: string = event.type;
-    if (type === RELAY_ERROR) return sink.fail(event as unknown as RelayErrorFrame, messages);
+  return (event, { event: name }) => {
+    if (name?.startsWith(RESERVED_PREFIX)) {
+      if (name === RELAY_ERROR) return sink.fail(event as unknown as RelayErrorFrame, messages);
+      if (name === RELAY_STEP_END) messages = (event as unknown as StepEndEvent).messages;
+      return sink.emit(event);
+    }
     if (!multi) return sink.plain(event);
+    const type: string = event.type;
     if (type === 'message-start') sink.setEnd(undefined);
     else if (type === 'message-end' && (event as MessageEndEvent).delta?.finish_reason !== 'TOOL_CALL')
       sink.setEnd(event as MessageEndEvent);
-    else if (type === 'step-end') messages = (event as unknown as StepEndEvent).messages;
     sink.emit(event);
   };
 }
@@ -47,7 +58,8 @@ export function generationFailure(end: MessageEndEvent, scrub: Scrub): CohereGen
   const reason = end.delta?.finish_reason;
   if (reason !== 'ERROR' && reason !== 'TIMEOUT') return undefined;
   const text = end.delta?.error;
+  // The event as decoded: a key that came as `\u0073k…` is plain text by now.
   const raw = JSON.stringify(end);
-  const event = scrub(raw) === raw ? end : (JSON.parse(scrub(raw)) as MessageEndEvent);
+  const event = scrub(raw) === raw ? end : (parseScrubbed(raw, scrub) as MessageEndEvent);
   return new CohereGenerationError(reason, text === undefined ? undefined : scrub(text), event);
 }

@@ -73,8 +73,16 @@ const streamAll =
     res.end(toSse(events, { done }));
   };
 /** What the browser would see on the wire: status, headers and body text. */
-async function rawPost(r: Relay, body: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string }> {
-  const response = await fetch(`${r.url}/api/v2/chat`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...init });
+async function rawPost(
+  r: Relay,
+  body: string,
+  init: { headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const response = await fetch(`${r.url}/api/v2/chat`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...init.headers },
+  });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 const expectNoKey = (text: string) => {
@@ -128,18 +136,18 @@ describe('createChatHandler through toNodeHandler', () => {
   });
 
   describe('errors before the first event', () => {
-    it('should answer an upstream 401 that echoes the key with 401 and a scrubbed message', async () => {
+    it("should answer an upstream 401 that echoes the key with 502 (the relay's key was refused, not the page) and no key", async () => {
       const { relay: r } = await setUp((_req, res) => {
         res.writeHead(401, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ message: `invalid api token: Bearer ${KEY}` }));
       });
       const outcome = await collect(chatStream$(request, browser(r)));
       expect(outcome.error).toBeInstanceOf(CohereApiError);
-      expect((outcome.error as CohereApiError).status).toBe(401);
+      expect((outcome.error as CohereApiError).status).toBe(502);
       expectNoKey(JSON.stringify({ message: (outcome.error as Error).message, body: (outcome.error as CohereApiError).body }));
       const raw = await rawPost(r, JSON.stringify(request));
-      expect(raw.status).toBe(401);
-      expect(JSON.parse(raw.text)).toEqual({ message: expect.stringContaining('invalid api token') });
+      expect(raw.status).toBe(502);
+      expect(JSON.parse(raw.text)).toEqual({ message: "the relay's upstream refused the relay's credentials (status 401)" });
       expectNoKey(raw.text);
       expectNoKey(headersText(raw.headers));
     });
@@ -277,7 +285,12 @@ describe('createChatHandler through toNodeHandler', () => {
           controller.close();
         },
       });
-      const response = await fetch(`${r.url}/api/v2/chat`, { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
+      const response = await fetch(`${r.url}/api/v2/chat`, {
+        method: 'POST',
+        body: chunked,
+        duplex: 'half',
+        headers: { 'content-type': 'application/json' },
+      } as RequestInit);
       expect(response.status).toBe(413);
       const outcome = await collect(chatStream$({ ...request, padding: 'x'.repeat(2000) } as ChatRequest, browser(r)));
       expect((outcome.error as CohereApiError).status).toBe(413);
