@@ -1,5 +1,5 @@
 // Type tests of typed tools and structured output: compiled by
-// spec/types/schemaTypes.spec.ts (the TypeScript compiler, in Jest) and by
+// spec/types/schemaTypes.once.spec.ts (the TypeScript compiler, in Jest) and by
 // `tsc --noEmit -p .`. Never run. Every `@ts-expect-error` line must be an
 // error: one that no longer is fails the compile (TS2578), so each proves
 // that a misuse is caught; the `Equal` checks prove the exact types.

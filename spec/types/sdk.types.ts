@@ -4,7 +4,7 @@
 // API definition gives it. They allow `null` wherever a field is optional
 // (what a lenient JSON reader accepts), so `null` is taken out before
 // comparing. Compiled, never run: by `npx tsc --noEmit -p .` and by
-// spec/types/wire.spec.ts.
+// spec/types/wire.once.spec.ts.
 //
 // The package's `exports` map hides its serialization folder, so it is reached
 // by path.

@@ -1,5 +1,5 @@
 // Type tests of the wire types: compiled, never run (`npx tsc --noEmit -p .`
-// and spec/types/wire.spec.ts compile it). Each `@ts-expect-error` line must
+// and spec/types/wire.once.spec.ts compile it). Each `@ts-expect-error` line must
 // fail to type-check: if a type loses its fix and accepts it again, the
 // directive is unused, which is itself a compile error (TS2578).
 import type {
