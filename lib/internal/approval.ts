@@ -26,7 +26,7 @@ export interface WithApprovalHooks {
  * Shared by `runTools$` (a `CohereConfigError`) and the relay (a 400).
  */
 export function approvalsProblem(value: unknown): string | undefined {
-  if (!Array.isArray(value)) return 'expected an array of { tool_call_id, approved, reason?, token }';
+  if (!Array.isArray(value)) return 'approvals must be an array of { tool_call_id, approved?, reason?, token }';
   for (let i = 0; i < value.length; i++) {
     const entry = value[i] as Record<string, unknown> | null;
     const at = `approvals[${i}]`;
