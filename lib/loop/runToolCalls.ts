@@ -1,18 +1,4 @@
-import {
-  catchError,
-  concatMap,
-  defaultIfEmpty,
-  defer,
-  EMPTY,
-  from,
-  identity,
-  map,
-  mergeMap,
-  Observable,
-  of,
-  take,
-  type ObservableInput,
-} from 'rxjs';
+import { concatMap, EMPTY, from, identity, map, mergeMap, Observable, of, type ObservableInput, type Subscription } from 'rxjs';
 import { CohereApprovalError } from '../errors/CohereApprovalError';
 import { CohereError } from '../errors/CohereError';
 import { parseToolCallArguments } from '../parseToolCallArguments';
@@ -128,14 +114,13 @@ function runToolCall(
       }
       subscriber.next({ type: 'tool-approval-request', ...request });
       const approve = approval.approve;
-      return defer(() => approve(request)).pipe(
-        take(1),
-        catchError((error: unknown) => {
-          throw new CohereApprovalError('failed', `approval failed: ${errorText(error)}`, { cause: error });
-        }),
-        defaultIfEmpty(undefined),
-        map((decision: ToolApproval | undefined) => {
-          if (decision === undefined) throw new CohereApprovalError('no-decision');
+      return firstOf<ToolApproval | CohereApprovalError>(
+        () => approve(request),
+        () => new CohereApprovalError('no-decision'),
+        (error) => new CohereApprovalError('failed', `approval failed: ${errorText(error)}`, { cause: error }),
+      ).pipe(
+        map((decision) => {
+          if (decision instanceof CohereApprovalError) throw decision;
           if (decision?.approved === true) return args;
           const reason = (decision as { reason?: unknown } | null)?.reason;
           throw new CohereApprovalError('denied', typeof reason === 'string' ? reason : undefined);
@@ -168,15 +153,43 @@ function runToolCall(
  */
 function needed(needsApproval: ToolDefinition['needsApproval'], args: unknown, context: ToolContext): Observable<boolean> {
   if (typeof needsApproval !== 'function') return of(!!needsApproval);
-  return defer(() => {
-    const answer = needsApproval(args, context);
-    return typeof answer === 'boolean' ? of(answer) : from(answer);
-  }).pipe(
-    take(1),
-    map((answer) => answer !== false),
-    defaultIfEmpty(true),
-    catchError(() => of(true)),
-  );
+  const yes = (): boolean => true;
+  return firstOf<boolean>(
+    () => {
+      const answer = needsApproval(args, context);
+      return typeof answer === 'boolean' ? [answer] : answer;
+    },
+    yes,
+    yes,
+  ).pipe(map((answer) => answer !== false));
+}
+
+/**
+ * The first value of the ObservableInput `make()` returns (made on
+ * subscribe), unsubscribing from it at once; `empty()` when it completes
+ * with none, `failure(error)` when it (or `make`) fails. Written out rather
+ * than `defer`/`take`/`defaultIfEmpty`/`catchError`, which a page with a
+ * tool loop would otherwise all ship.
+ */
+function firstOf<T>(make: () => ObservableInput<T>, empty: () => T, failure: (error: unknown) => T): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let done = false;
+    let inner: Subscription | undefined;
+    const give = (value: T): void => {
+      if (done) return;
+      done = true;
+      inner?.unsubscribe();
+      subscriber.next(value);
+      subscriber.complete();
+    };
+    try {
+      inner = from(make()).subscribe({ next: give, error: (error: unknown) => give(failure(error)), complete: () => give(empty()) });
+    } catch (error) {
+      give(failure(error));
+    }
+    if (done) inner?.unsubscribe(); // it gave its value while subscribing
+    return () => inner?.unsubscribe();
+  });
 }
 
 /** A short text for what an `approve` (or a used-token store) failed with. */
