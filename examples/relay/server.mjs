@@ -11,6 +11,10 @@
 //   else                         → a replay server started here (no key, no network)
 // PORT (default 3000; 0 picks a free one). --static DIR also serves a built
 // page from DIR (the browser example, or the Angular app's dist/chat/browser).
+// /api/approval/v2/chat is a second relay that runs a tool on the server, one
+// that needs the user's yes first (tokens signed with APPROVAL_SECRET, else a
+// random secret made at start).
+import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -30,6 +34,30 @@ async function upstream() {
 const target = await upstream();
 // Authenticate and rate-limit your users here, in `prepare` (see docs/server.md).
 const relay = toNodeHandler(createChatHandler({ apiKey: target.apiKey, baseUrl: target.baseUrl }));
+
+// A tool that runs here, on the server, only once the user allowed it: the
+// loop pauses at its calls, the page asks the user (window.confirm, or the
+// Angular app's Allow/Deny dialog) and sends the decisions with the next
+// request; a denial goes back to the model, which answers it.
+const weather = {
+  paris: { location: 'Paris', temperature_c: 18, conditions: 'sunny' },
+  tokyo: { location: 'Tokyo', temperature_c: 24, conditions: 'light rain' },
+};
+const get_weather = {
+  description: 'The current weather in a city.',
+  parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city' } }, required: ['location'] },
+  needsApproval: true,
+  execute: ({ location }) => weather[String(location).toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' },
+};
+const approvalRelay = toNodeHandler(
+  createChatHandler({
+    apiKey: target.apiKey,
+    baseUrl: target.baseUrl,
+    tools: { get_weather },
+    maxSteps: 4,
+    approvalSecret: process.env.APPROVAL_SECRET ?? randomBytes(32).toString('hex'),
+  }),
+);
 
 const at = process.argv.indexOf('--static');
 const site = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : undefined;
@@ -52,6 +80,7 @@ async function serveStatic(path, res) {
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/api/v2/chat') return relay(req, res);
+  if (path === '/api/approval/v2/chat') return approvalRelay(req, res);
   if (site && !path.startsWith('/api/')) {
     serveStatic(path, res).catch(() => res.writeHead(404).end());
     return;

@@ -13,6 +13,7 @@ import {
 import type { Observable } from 'rxjs';
 import {
   MULTI_MESSAGE,
+  RELAY_APPROVAL_REQUEST,
   RELAY_HEADER,
   RELAY_HOOKS,
   RELAY_STEP_END,
@@ -21,6 +22,7 @@ import {
   type RelayHooks,
 } from '../internal/relay';
 import { decodingScrub, parseScrubbed } from '../internal/scrubDecoded';
+import { relayApprovals, type RelayApprovalOptions } from './approvals';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
 import { FrameWriter } from './frames';
@@ -38,7 +40,7 @@ export type IncomingChatRequest = ChatRequest & Record<string, unknown>;
  * `signal` (each request's own signal is used), used for the upstream
  * request with the **server's** key, plus the relay's own.
  */
-export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'> {
+export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'>, RelayApprovalOptions {
   /**
    * Called with each parsed body before anything goes upstream: the place to
    * authenticate (cookies, a session, a CSRF token), rate-limit, and rewrite
@@ -214,8 +216,14 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     maxSteps,
     toolConcurrency,
     onError,
+    approvalSecret,
+    approvalTtlMs,
+    approvalOwner,
+    claimApproval,
     ...streamOptions
   } = options;
+  // Tool approval (lib/server/approvals.ts): checked here, at set-up.
+  const approvals = relayApprovals({ approvalSecret, approvalTtlMs, approvalOwner, claimApproval }, tools);
   delete (streamOptions as ChatStreamOptions).signal; // each request's own signal, never one shared by all
   const heartbeat = heartbeatOf(heartbeatMs);
   const maxBytes = amount('maxBodyBytes', maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 'a number of bytes, 0 or more');
@@ -263,6 +271,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       if (tools && 'tools' in incoming) {
         return jsonError(400, 'invalid request: this relay runs its own tools; a request must not carry `tools`', FINAL);
       }
+      // Decisions on paused calls: out of the body before prepare (never upstream), for the loop.
+      const lifted = approvals.lift(incoming);
+      if ('error' in lifted) return jsonError(400, lifted.error, FINAL);
       // The browser's own messages as it sent them, before prepare can add to them (tools only: step-end).
       const own: ChatMessage[] = tools ? copyMessages(incoming.messages) : [];
       let body: ChatRequest = incoming;
@@ -276,6 +287,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         }
       }
       const signal = request.signal;
+      const approvalOptions = tools ? await approvals.loopOptions(request, lifted.approvals) : {};
       // Telemetry hook (lib/internal/telemetry.ts): the caller's trace context (`traceparent`) is continued.
       const telemetry = streamOptions.telemetry?.incoming?.(request.headers) ?? streamOptions.telemetry;
       const writer = new FrameWriter();
@@ -299,6 +311,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         const type = (event as { type?: unknown }).type;
         if (type === 'tool-result') return writer.relay(RELAY_TOOL_RESULT, browserLoopEvent(event as ToolResultEvent, own, sent, scrub));
         if (type === 'step-end') return writer.relay(RELAY_STEP_END, browserLoopEvent(event as StepEndEvent, own, sent, scrub));
+        if (type === 'tool-approval-request') return writer.relay(RELAY_APPROVAL_REQUEST, event as object);
         return writer.upstream(event);
       };
       const source = (ready: () => Promise<void> | undefined): Observable<unknown> => {
@@ -311,6 +324,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           tools: guardTools(tools, scrub, (error) => report(error, request)),
           maxSteps,
           toolConcurrency: toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
+          ...approvalOptions,
           signal,
           [RELAY_HOOKS]: hooks,
         } as ChatStreamOptions & { tools: Record<string, ToolDefinition> });
