@@ -177,7 +177,13 @@ export class ClientStream {
     this.watch = setTimeout(check, limit / 4);
   }
 
-  private drop(): void {
+  /**
+   * Drops the client now, as a stuck one is: the stream errors (the runtime
+   * closes the connection) and `onDrop` is called. For a generation's
+   * reader that fell `maxBufferedBytes` behind (the generation never waits
+   * for it; it can resume from the store).
+   */
+  drop(): void {
     if (this.done) return;
     this.finish();
     this.controller!.error(new CohereError(`the client read nothing for ${this.options.clientTimeoutMs} ms: dropped`));

@@ -18,16 +18,19 @@ import {
   RELAY_STEP_END,
   RELAY_TOOL_RESULT,
   SINGLE_MESSAGE,
+  type RelayErrorInfo,
   type RelayHooks,
 } from '../internal/relay';
 import { decodingScrub, parseScrubbed } from '../internal/scrubDecoded';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
 import { FrameWriter } from './frames';
+import { generationPath, generations } from './generations';
 import { originPolicy } from './originPolicy';
 import { isJsonRequest, readChatRequest } from './readBody';
-import { errorResponseOf, relayErrorInfo, SHOULD_RETRY } from './relayErrors';
+import { errorResponseOf, jsonError, relayErrorInfo, SHOULD_RETRY } from './relayErrors';
 import { browserLoopEvent, guardTools } from './relayTools';
+import type { GenerationStore } from './stores/GenerationStore';
 import { heartbeatOf } from './toEventStream';
 
 /** The chat request as the browser sent it (any JSON object; `prepare` decides what it may hold). */
@@ -129,6 +132,24 @@ export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'> {
    * it with care): for your logs and metrics. What it throws is ignored.
    */
   onError?: ((error: unknown, request: Request) => void) | undefined;
+  /**
+   * Where generations are kept: with a store, a `POST` starts a
+   * **generation** that outlives its connection (a disconnect does not stop
+   * it; `DELETE …/v2/chat/{id}` does), its response says its id in
+   * `X-Cohere-Rx-Generation` and numbers every frame (`id: 1`, `id: 2`…),
+   * and `GET …/v2/chat/{id}` with `Last-Event-ID` resumes it, on any
+   * instance sharing the store (docs/server.md, "Resumable generations").
+   * `memoryStore()` for one process, `redisStore({ url })` for several.
+   * @default undefined (no generations: a disconnect closes the upstream request)
+   */
+  store?: GenerationStore | undefined;
+  /**
+   * With a `store`: who a request comes from (a session's user id), recorded
+   * when a generation starts; a resume or a stop from anyone else is 404.
+   * Throw a `CohereRelayError` to refuse the request (a 401).
+   * @default undefined (every generation belongs to everyone who has its id)
+   */
+  owner?: ((request: Request) => string | Promise<string>) | undefined;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -214,6 +235,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     maxSteps,
     toolConcurrency,
     onError,
+    store,
+    owner,
     ...streamOptions
   } = options;
   delete (streamOptions as ChatStreamOptions).signal; // each request's own signal, never one shared by all
@@ -237,6 +260,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       // a logger that fails must not change the answer
     }
   };
+  const pacing = { heartbeatMs: heartbeat, maxBufferedBytes: maxBuffered, clientTimeoutMs: clientTimeout };
+  // Resumable generations (lib/server/generations.ts), with a store only.
+  const kept = store === undefined ? undefined : generations({ store, owner, multi: tools !== undefined, report, ...pacing });
 
   return async (request: Request): Promise<Response> => {
     // With an apiKey function, each request has its own scrubber, which learns every key the function gives;
@@ -247,6 +273,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       // The same rules for every method: a page on another site learns nothing here.
       const foreign = refusal(request);
       if (foreign !== undefined) return jsonError(403, foreign, FINAL);
+      const generationId = kept && generationPath(request);
+      if (kept && generationId !== undefined) return await kept.serve(request, generationId, scrub);
       if (request.method !== 'POST') {
         return jsonError(405, `method ${request.method} is not allowed: POST a chat request`, { ...FINAL, allow: 'POST' });
       }
@@ -275,10 +303,12 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           body = prepared;
         }
       }
-      const signal = request.signal;
+      // With a store, the generation runs on its own signal (a stop, a store failure), not the request's.
+      const generation = kept ? await kept.start(request) : undefined;
+      const signal = generation ? generation.signal : request.signal;
       // Telemetry hook (lib/internal/telemetry.ts): the caller's trace context (`traceparent`) is continued.
       const telemetry = streamOptions.telemetry?.incoming?.(request.headers) ?? streamOptions.telemetry;
-      const writer = new FrameWriter();
+      const writer = new FrameWriter(generation !== undefined);
       // The upstream event decoded last and its data text as received (RelayHooks.tap).
       let tapped: object | undefined;
       let tappedData = '';
@@ -315,28 +345,22 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           [RELAY_HOOKS]: hooks,
         } as ChatStreamOptions & { tools: Record<string, ToolDefinition> });
       };
-      const { stream, first } = openEventStream(source, {
-        writer,
-        frame,
-        describe: (error) => {
-          report(error, request);
-          return relayErrorInfo(error, scrub);
-        },
-        heartbeatMs: heartbeat,
-        maxBufferedBytes: maxBuffered,
-        clientTimeoutMs: clientTimeout,
-        onDrop: () =>
-          report(
-            new CohereError(`a client read nothing for ${clientTimeout} ms while frames waited: dropped, its upstream request closed`),
-            request,
-          ),
-      });
+      const describe = (error: unknown): RelayErrorInfo => {
+        report(error, request);
+        return relayErrorInfo(error, scrub);
+      };
+      const dropped = (what: string) => () =>
+        report(new CohereError(`a client read nothing for ${clientTimeout} ms while frames waited: dropped, ${what}`), request);
+      const { stream, first } = generation
+        ? kept!.open(source, generation, { writer, frame, describe, scrub, request, onDrop: dropped('its generation goes on') })
+        : openEventStream(source, { writer, frame, describe, ...pacing, onDrop: dropped('its upstream request closed') });
       const failed = await first;
       if (failed) {
         void stream.cancel().catch(() => undefined);
         const { status, message, headers } = errorResponseOf(failed.error, scrub);
         return jsonError(status, message, headers);
       }
+      if (generation) return new Response(stream, { status: 200, headers: kept!.headers(generation.id) });
       return new Response(stream, {
         status: 200,
         headers: {
@@ -410,21 +434,6 @@ function perRequestKey(options: ChatStreamOptions, shared: Scrub): { options: Ch
       return key;
     });
   return { options: { ...options, apiKey }, scrub };
-}
-
-/** A Cohere-shaped JSON error: `{ "message": … }`, with its length (so a client has it whole before a close). */
-function jsonError(status: number, message: string, headers: Record<string, string> = {}): Response {
-  const body = new TextEncoder().encode(JSON.stringify({ message }));
-  return new Response(body, {
-    status,
-    headers: {
-      ...headers,
-      'content-type': 'application/json',
-      'content-length': String(body.byteLength),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    },
-  });
 }
 
 /** A `Response` of this realm or of another fetch implementation. */
