@@ -11,6 +11,7 @@ import { CohereRelayError, CohereStoreError, memoryStore, type ChatHandlerOption
 import { answerEvents } from '../../lib/testing/eventSequences';
 import { sseHeaders, type Handler } from '../helpers/loopback';
 import { request, toSse } from '../helpers/sse';
+import { frames, idOf, readCut } from '../helpers/generations';
 import { browser, closeAll, FLAVOURS, PATH, setUp, sleep, until, type RelayServer } from './harness';
 
 afterEach(closeAll);
@@ -62,37 +63,6 @@ function spied(inner: GenerationStore = memoryStore()): GenerationStore & { ids:
     claim: (key, ttlMs) => inner.claim(key, ttlMs),
     close: () => inner.close(),
   };
-}
-
-/** The SSE frames (with their blank line) complete in `text`; comments (heartbeats) left out. */
-function frames(text: string): string[] {
-  const blocks = text.split('\n\n');
-  blocks.pop(); // what follows the last blank line: an incomplete frame, or nothing
-  return blocks.filter((block) => !block.split('\n').every((line) => line.startsWith(':'))).map((block) => `${block}\n\n`);
-}
-
-const idOf = (frame: string): number => Number(/^id: (\d+)\n/.exec(frame)?.[1] ?? NaN);
-
-/**
- * Reads `response`'s body until at least `cut` bytes came (then aborts the
- * request: the connection breaks) or the body ends; returns the text read.
- */
-async function readCut(response: Response, controller: AbortController, cut = Infinity): Promise<string> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let bytes = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return text;
-    bytes += value.byteLength;
-    text += decoder.decode(value, { stream: true });
-    if (bytes >= cut) {
-      controller.abort();
-      await reader.cancel().catch(() => undefined);
-      return text;
-    }
-  }
 }
 
 const start = (relay: RelayServer, headers: Record<string, string> = {}, signal: AbortSignal | null = null): Promise<Response> =>
