@@ -2,17 +2,27 @@
 // loopback HTTP (POST starts, GET …/{id} with Last-Event-ID resumes, DELETE
 // stops), against a scripted upstream. The two-instance, Redis half is
 // generations.redis.once.spec.ts.
+import express from 'express';
 import fc from 'fast-check';
-import type { ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { chatStream$, isCohereAbortError, textOnly } from '../../lib';
 import { GENERATION_HEADER } from '../../lib/internal/relay';
-import { CohereRelayError, CohereStoreError, memoryStore, type ChatHandlerOptions, type GenerationStore } from '../../lib/server';
+import {
+  CohereRelayError,
+  CohereStoreError,
+  createChatHandler,
+  memoryStore,
+  toNodeHandler,
+  type ChatHandlerOptions,
+  type GenerationStore,
+} from '../../lib/server';
 import { answerEvents } from '../../lib/testing/eventSequences';
-import { sseHeaders, type Handler } from '../helpers/loopback';
+import { sseHeaders, startLoopback, type Handler } from '../helpers/loopback';
 import { request, toSse } from '../helpers/sse';
 import { frames, idOf, readCut } from '../helpers/generations';
-import { browser, closeAll, FLAVOURS, PATH, setUp, sleep, until, type RelayServer } from './harness';
+import { browser, closeAll, FLAVOURS, keep, KEY, PATH, setUp, sleep, until, type RelayServer } from './harness';
 
 afterEach(closeAll);
 
@@ -302,5 +312,20 @@ describe('createChatHandler with a store (resumable generations)', () => {
     expect(got.map(idOf)).toEqual(got.map((_, i) => i + 1));
     expect(got.length).toBe(big.length);
     expect(got.join('')).toBe(await (await resume(relay, response.headers.get(GENERATION_HEADER)!)).text());
+  });
+
+  it('should take all three methods when Express mounts it under its prefix with app.use', async () => {
+    const up = keep(await startLoopback(paced(answerEvents(ANSWER))));
+    const app = express();
+    app.use(PATH, toNodeHandler(createChatHandler({ apiKey: KEY, baseUrl: up.url, maxRetries: 0, store: memoryStore() })));
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    keep({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const relay = { url, origin: url } as RelayServer;
+    const { id, text } = await whole(relay);
+    expect(await (await resume(relay, id)).text()).toBe(text);
+    expect((await stop(relay, id)).status).toBe(204);
+    expect((await fetch(`${url}${PATH}/${id}`, { method: 'PUT' })).status).toBe(405);
   });
 });
