@@ -11,10 +11,15 @@
 //   else                         → a replay server started here (no key, no network)
 // PORT (default 3000; 0 picks a free one). --static DIR also serves a built
 // page from DIR (the browser example, or the Angular app's dist/chat/browser).
+//
+// Generations outlive their connection (a reload continues the answer):
+//   REDIS_URL set → redisStore (any number of instances behind a load balancer;
+//                   `npm install ioredis` here first)
+//   else          → memoryStore (this process)
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
-import { createChatHandler, toNodeHandler } from 'cohere-rx/server';
+import { createChatHandler, memoryStore, redisStore, toNodeHandler } from 'cohere-rx/server';
 import { startReplayServer } from 'cohere-rx/testing';
 
 /** Where the relay sends requests, and with which key. */
@@ -28,8 +33,9 @@ async function upstream() {
 }
 
 const target = await upstream();
-// Authenticate and rate-limit your users here, in `prepare` (see docs/server.md).
-const relay = toNodeHandler(createChatHandler({ apiKey: target.apiKey, baseUrl: target.baseUrl }));
+const store = process.env.REDIS_URL ? redisStore({ url: process.env.REDIS_URL }) : memoryStore();
+// Authenticate and rate-limit your users here, in `prepare`, and give generations their `owner` (see docs/server.md).
+const relay = toNodeHandler(createChatHandler({ apiKey: target.apiKey, baseUrl: target.baseUrl, store }));
 
 const at = process.argv.indexOf('--static');
 const site = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : undefined;
@@ -51,7 +57,8 @@ async function serveStatic(path, res) {
 
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
-  if (path === '/api/v2/chat') return relay(req, res);
+  // POST /api/v2/chat starts a generation; GET and DELETE /api/v2/chat/{id} resume and stop it.
+  if (path === '/api/v2/chat' || /^\/api\/v2\/chat\/[^/]+$/.test(path)) return relay(req, res);
   if (site && !path.startsWith('/api/')) {
     serveStatic(path, res).catch(() => res.writeHead(404).end());
     return;
@@ -60,5 +67,7 @@ const server = createServer((req, res) => {
 });
 server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
   const { address, port } = server.address();
-  console.log(`relay listening on http://${address}:${port} (upstream: ${target.name})`);
+  console.log(
+    `relay listening on http://${address}:${port} (upstream: ${target.name}; generations: ${process.env.REDIS_URL ? 'Redis' : 'memory'})`,
+  );
 });
