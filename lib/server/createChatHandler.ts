@@ -176,6 +176,14 @@ const DEFAULT_TOOL_CONCURRENCY = 4;
  * `stream: true` and the request's `signal`, so a browser that goes away
  * closes the upstream request and stops running tools.
  *
+ * With a `store`, each `POST` starts a **generation** instead: its id in
+ * `X-Cohere-Rx-Generation`, `id: <n>` on every frame, every frame kept in
+ * the store; it runs on its own signal, so a browser that goes away stops
+ * nothing. `GET …/v2/chat/{id}` (with `Last-Event-ID`) resumes it on any
+ * instance sharing the store, `DELETE …/v2/chat/{id}` stops it (the upstream
+ * request aborted, the tools stopped), only for its `owner` (404 for anyone
+ * else); other methods there are 405 (docs/server.md, "Resumable generations").
+ *
  * It waits for the first event before answering: an error before it is
  * answered as Cohere would, with a Cohere-shaped JSON body `{ "message": … }`
  * (the upstream's status, but 502 when the upstream refused the relay's own
@@ -195,6 +203,9 @@ const DEFAULT_TOOL_CONCURRENCY = 4;
  *               s--d--d--e--|
  * upstream 429 before any event  ──►  browser gets 429 {"message": …}, x-should-retry: false
  * upstream cut after d           ──►  browser gets s--d--x| (x: error frame → CohereConnectionError)
+ * with a store: POST ──► 200, X-Cohere-Rx-Generation: g, frames id: 1 2 3 …  (the browser goes away after 2)
+ *               GET …/v2/chat/g, Last-Event-ID: 2 ──► 3--4--e--|                (from the store, then live)
+ *               DELETE …/v2/chat/g ──► 202; every listener: …--x| (x → CohereAbortError)
  * ```
  *
  * ## Example

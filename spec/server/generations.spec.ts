@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lastValueFrom, tap, toArray } from 'rxjs';
-import { chatStream$, isCohereAbortError, textOnly } from '../../lib';
+import { chatStream$, defineTool, isCohereAbortError, textOnly } from '../../lib';
 import { GENERATION_HEADER } from '../../lib/internal/relay';
 import {
   CohereRelayError,
@@ -18,7 +18,7 @@ import {
   type ChatHandlerOptions,
   type GenerationStore,
 } from '../../lib/server';
-import { answerEvents } from '../../lib/testing/eventSequences';
+import { answerEvents, toolCallEvents } from '../../lib/testing/eventSequences';
 import { sseHeaders, startLoopback, type Handler } from '../helpers/loopback';
 import { request, toSse } from '../helpers/sse';
 import { frames, idOf, readCut } from '../helpers/generations';
@@ -327,5 +327,48 @@ describe('createChatHandler with a store (resumable generations)', () => {
     expect(await (await resume(relay, id)).text()).toBe(text);
     expect((await stop(relay, id)).status).toBe(204);
     expect((await fetch(`${url}${PATH}/${id}`, { method: 'PUT' })).status).toBe(405);
+  });
+
+  it('should stop the server-side tools of a stopped generation (their signal aborts)', async () => {
+    let running: (() => void) | undefined;
+    const started = new Promise<void>((resolve) => (running = resolve));
+    let aborted = false;
+    const wait = defineTool<Record<string, never>>({
+      description: 'waits until stopped',
+      parameters: { type: 'object', properties: {} },
+      execute: (_args, { signal }) =>
+        new Promise((_resolve, reject) => {
+          running!();
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('stopped'));
+          });
+        }),
+    });
+    const { relay } = await setUp('node:http', paced(toolCallEvents([{ name: 'wait', arguments: {} }])), {
+      store: memoryStore(),
+      tools: { wait },
+    });
+    const response = await start(relay);
+    expect(response.headers.get('x-cohere-rx-stream')).toBe('multi-message');
+    const id = response.headers.get(GENERATION_HEADER)!;
+    await started;
+    expect((await stop(relay, id)).status).toBe(202);
+    const own = frames(await response.text());
+    expect(own[own.length - 1]).toMatch(/^id: \d+\nevent: cohere-rx-error\ndata: .*"name":"CohereAbortError"/);
+    expect(aborted).toBe(true);
+  });
+
+  it('should send heartbeats to a resuming client while the generation is silent', async () => {
+    const { up, relay } = await setUp('node:http', hanging(3), { store: memoryStore(), heartbeatMs: 50 });
+    const response = await start(relay);
+    const id = response.headers.get(GENERATION_HEADER)!;
+    const controller = new AbortController();
+    const reader = await resume(relay, id, { 'last-event-id': '3' }, controller.signal);
+    const text = await readCut(reader, controller, ': keep-alive\n\n'.length);
+    expect(text).toBe(': keep-alive\n\n');
+    expect((await stop(relay, id)).status).toBe(202);
+    await up.clientClosed();
+    await response.text();
   });
 });
