@@ -13,6 +13,13 @@ export const SINGLE_MESSAGE = 'single-message';
 export const MULTI_MESSAGE = 'multi-message';
 
 /**
+ * The response header of a relay with a store: the id of the generation the
+ * response streams (a UUID v4). A `GET {base}/v2/chat/{id}` with
+ * `Last-Event-ID` resumes it; a `DELETE` stops it.
+ */
+export const GENERATION_HEADER = 'x-cohere-rx-generation';
+
+/**
  * The SSE `event:` names the relay writes its own frames under all start with
  * this; the relay never writes an upstream event under such a name (one whose
  * `type` starts with it goes out with no `event:` line). So the browser tells

@@ -26,6 +26,7 @@ export interface RelayApprovalOptions {
    * The owner of each request (a user id from your session), to bind the
    * tokens of its pauses to: a token issued for one user is invalid for
    * another. `undefined`: tokens are bound to nothing but the call.
+   * @default the handler's `owner`, when it has one
    */
   approvalOwner?: ((request: Request) => string | undefined | Promise<string | undefined>) | undefined;
   /**
@@ -33,7 +34,8 @@ export interface RelayApprovalOptions {
    * at least `ttlMs`). Several relay instances need one shared store for
    * this (Redis: `SET approval:<token> 1 NX PX <ttlMs>`), else a replayed
    * approval can run once per instance.
-   * @default a memory of this process
+   * @default the handler's `store` (its `claim`, shared by every instance on
+   *   Redis), else a memory of this process
    */
   claimApproval?: ((token: string, ttlMs: number) => boolean | PromiseLike<boolean>) | undefined;
 }

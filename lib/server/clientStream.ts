@@ -243,7 +243,13 @@ export class ClientStream {
     this.watch = setTimeout(check, limit / 4);
   }
 
-  private drop(): void {
+  /**
+   * Drops the client now, as a stuck one is: the stream errors (the runtime
+   * closes the connection) and `onDrop` is called. For a generation's
+   * reader that fell `maxBufferedBytes` behind (the generation never waits
+   * for it; it can resume from the store).
+   */
+  drop(): void {
     if (this.done) return;
     this.finish();
     if (this.sink) this.sink.destroy();

@@ -1,8 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientStream, directClient } from './clientStream';
 
-/** A `node:http` request, possibly with a body Express (or another middleware) has parsed already. */
-export type NodeRequest = IncomingMessage & { body?: unknown };
+/**
+ * A `node:http` request, possibly with a body Express (or another middleware)
+ * has parsed already, and the path as it came (`originalUrl`) where a router
+ * mounted the handler under a prefix (Express's `app.use('/api/v2/chat', …)`).
+ */
+export type NodeRequest = IncomingMessage & { body?: unknown; originalUrl?: string | undefined };
 
 /** After answering a request whose body was not read to its end, at most this much more of it is read… */
 const LINGER_BYTES = 64 * 1024;
@@ -218,7 +222,9 @@ function toRequest(req: NodeRequest, signal: AbortSignal, body: { stop: () => vo
   const secure = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   let url: URL;
   try {
-    url = new URL(`${secure ? 'https' : 'http'}://${host}${req.url ?? '/'}`);
+    // The whole path, also under a router's prefix: a chat handler tells `…/v2/chat/{id}` by it.
+    const path = typeof req.originalUrl === 'string' && req.originalUrl.startsWith('/') ? req.originalUrl : (req.url ?? '/');
+    url = new URL(`${secure ? 'https' : 'http'}://${host}${path}`);
   } catch {
     throw new BadRequest('invalid request: its Host header and path make no URL');
   }
