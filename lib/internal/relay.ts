@@ -13,6 +13,14 @@ export const SINGLE_MESSAGE = 'single-message';
 export const MULTI_MESSAGE = 'multi-message';
 
 /**
+ * The response header of a relay that keeps generations (one with a `store`):
+ * the id of the generation the response streams. Its frames then carry
+ * `id: <seq>`; `GET {base}/v2/chat/{id}` with `Last-Event-ID` resumes it and
+ * `DELETE {base}/v2/chat/{id}` stops it (docs/server.md).
+ */
+export const GENERATION_HEADER = 'x-cohere-rx-generation';
+
+/**
  * The SSE `event:` names the relay writes its own frames under all start with
  * this; the relay never writes an upstream event under such a name (one whose
  * `type` starts with it goes out with no `event:` line). So the browser tells
