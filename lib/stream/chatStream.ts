@@ -75,12 +75,7 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
  * relay's generation instead of POSTing `request` (a `Last-Event-ID` comes in
  * `options.headers`).
  */
-export function events$(
-  request: ChatRequest,
-  options: ChatStreamOptions,
-  trace?: ChatTrace,
-  resume?: string,
-): Observable<ChatStreamEvent> {
+export function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatTrace, resume?: string): Observable<ChatStreamEvent> {
   return new Observable<ChatStreamEvent>((subscriber) => {
     let config: StreamConfig;
     try {
@@ -133,11 +128,11 @@ export function events$(
 
     const onEvent = (event: ChatStreamEvent): void => {
       emitted++;
-      subscriber.next(event);
       if (event.type === 'message-end') {
-        endEvent = event;
+        endEvent = event; // before it is emitted: an unsubscribe in its `next` comes after the end (no Stop)
         deadlines.set(finish, DRAIN_MS);
       }
+      subscriber.next(event);
     };
     /** The way a relay's response is read (docs/server.md): see `relayEvents`. */
     const relay: RelaySink = {

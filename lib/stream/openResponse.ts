@@ -24,7 +24,8 @@ export interface Failure {
  * What one attempt came to: a body to stream, with the response's headers
  * (a cohere-rx/server relay's say how to read it), or a failure.
  */
-export type Opened = { readonly ok: true; readonly body: ByteSource; readonly headers: FetchResponseLike['headers'] } | (Failure & { readonly ok: false });
+export type Opened =
+  { readonly ok: true; readonly body: ByteSource; readonly headers: FetchResponseLike['headers'] } | (Failure & { readonly ok: false });
 
 /** A network failure (no response, or a body that broke before any event) as a typed error. */
 export function connectionFailure(phase: 'request' | 'body', thrown: unknown, scrub: Scrub): CohereConnectionError {
