@@ -51,7 +51,8 @@ async function serveStatic(path, res) {
 
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
-  if (path === '/api/v2/chat') return relay(req, res);
+  // POST /api/v2/chat starts a turn; GET and DELETE /api/v2/chat/{id} resume and stop a generation.
+  if (path === '/api/v2/chat' || path.startsWith('/api/v2/chat/')) return relay(req, res);
   if (site && !path.startsWith('/api/')) {
     serveStatic(path, res).catch(() => res.writeHead(404).end());
     return;

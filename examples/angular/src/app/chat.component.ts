@@ -5,7 +5,7 @@ import { Subject, catchError, concat, map, of, scan, switchMap, type Observable 
 import { ChatService, emptyView, type ChatView, type ToolCard } from './chat.service';
 
 type Status = 'idle' | 'streaming' | 'done' | 'stopped' | 'error';
-type Command = { kind: 'ask'; prompt: string } | { kind: 'stop' };
+type Command = { kind: 'ask'; prompt: string; resume?: string } | { kind: 'stop' };
 type Update = { view: ChatView } | { status: Status; error?: string };
 interface UiState {
   status: Status;
@@ -151,7 +151,7 @@ export class ChatComponent {
           ? of({ status: 'stopped' as const })
           : concat(
               of({ status: 'streaming' as const }),
-              this.chat.ask(command.prompt).pipe(map((view) => ({ view }))),
+              this.chat.ask(command.prompt, command.resume).pipe(map((view) => ({ view }))),
               of({ status: 'done' as const }),
             ).pipe(
               catchError((err: unknown) =>
@@ -183,6 +183,12 @@ export class ChatComponent {
     const billed = final.usage.billed_units ?? {};
     return `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${final.finish_reason}`;
   });
+
+  constructor() {
+    // After a reload mid-answer: the relay still has the turn; continue it.
+    const stored = this.chat.storedGeneration();
+    if (stored) queueMicrotask(() => this.commands.next({ kind: 'ask', prompt: '', resume: stored }));
+  }
 
   ask(prompt: string): void {
     this.commands.next({ kind: 'ask', prompt });
