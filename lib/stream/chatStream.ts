@@ -40,6 +40,11 @@ const ignore = (): void => {};
  * Pointed at an app's own `cohere-rx/server` relay (`baseUrl: '/api/chat',
  * apiKey: ''`), it also turns the relay's error frame into the typed error,
  * and follows a server-side tool loop to its last message (docs/server.md).
+ * When the relay keeps generations (its answer carries
+ * `X-Cohere-Rx-Generation`), a connection that breaks is resumed where it
+ * broke (a GET with `Last-Event-ID`, never a second POST), and an unsubscribe
+ * before the end stops the model (a DELETE): see docs/factory.md and
+ * {@link resumeChat$}.
  *
  * ```text
  * wire:   --message-start--content-delta--content-delta--message-end--(EOF)
@@ -54,6 +59,16 @@ const ignore = (): void => {};
  * chatStream$({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello!' }] })
  *   .pipe(textOnly())
  *   .subscribe({ next: (text) => process.stdout.write(text), error: console.error });
+ * ```
+ *
+ * Keep a relay's generation id, to continue the answer after a reload.
+ * ```ts
+ * import { chatStream$ } from 'cohere-rx';
+ *
+ * chatStream$(
+ *   { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello!' }] },
+ *   { baseUrl: '/api', apiKey: '', onResponse: ({ headers }) => console.log('generation', headers.get('x-cohere-rx-generation')) },
+ * ).subscribe();
  * ```
  *
  * @see {@link ChatStreamOptions} for keys, retries and time limits.

@@ -32,7 +32,19 @@ export type FetchLike = (
   },
 ) => Promise<FetchResponseLike>;
 
-/** What {@link ChatStreamOptions.onResponse} is told about a response. */
+/**
+ * What {@link ChatStreamOptions.onResponse} is told about a response: its
+ * status and headers (never its body, which is the stream's).
+ *
+ * ## Example
+ * Read the rate-limit headers of each response.
+ * ```ts
+ * import { chatStream$, type ResponseInfo } from 'cohere-rx';
+ *
+ * const onResponse = ({ status, headers }: ResponseInfo) => console.log(status, headers.get('x-ratelimit-remaining'));
+ * chatStream$({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hi' }] }, { onResponse }).subscribe();
+ * ```
+ */
 export interface ResponseInfo {
   /** The HTTP status. */
   status: number;

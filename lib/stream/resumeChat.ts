@@ -8,7 +8,18 @@ import type { ChatStreamOptions } from './options';
 /** A relay's generation id: URL-safe (RFC 3986 unreserved characters), as the relay makes them (a UUID). */
 const GENERATION_ID = /^[A-Za-z0-9._~-]{1,200}$/;
 
-/** Options of {@link resumeChat$}: those of `chatStream$()`, and where to start. */
+/**
+ * Options of {@link resumeChat$}: those of `chatStream$()`, and where to start.
+ *
+ * ## Example
+ * Continue after the 12th frame (the page kept what came before).
+ * ```ts
+ * import { resumeChat$, type ResumeChatOptions } from 'cohere-rx';
+ *
+ * const options: ResumeChatOptions = { baseUrl: '/api', apiKey: '', lastEventId: 12 };
+ * resumeChat$('0f6c8a52-3e1b-4c9a-9a2d-5b7e1f0c4d21', options).subscribe();
+ * ```
+ */
 export interface ResumeChatOptions extends ChatStreamOptions {
   /**
    * The SSE `id:` of the last frame the page has already shown: the relay
@@ -44,14 +55,18 @@ export interface ResumeChatOptions extends ChatStreamOptions {
  * ```ts
  * import { chatStream$, resumeChat$, textOnly } from 'cohere-rx';
  *
- * const options = { baseUrl: '/api', apiKey: '' };
- * const id = sessionStorage.getItem('generation');
- * const answer$ = id
- *   ? resumeChat$(id, options)
- *   : chatStream$(
- *       { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Tell me a long story' }] },
- *       { ...options, onResponse: ({ headers }) => sessionStorage.setItem('generation', headers.get('x-cohere-rx-generation') ?? '') },
- *     );
+ * const options = {
+ *   baseUrl: '/api',
+ *   apiKey: '',
+ *   onResponse: ({ headers }: { headers: { get(name: string): string | null } }) => {
+ *     const id = headers.get('x-cohere-rx-generation');
+ *     if (id) sessionStorage.setItem('generation', id);
+ *   },
+ * };
+ * const stored = sessionStorage.getItem('generation');
+ * const answer$ = stored
+ *   ? resumeChat$(stored, options)
+ *   : chatStream$({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Tell me a long story' }] }, options);
  * answer$.pipe(textOnly()).subscribe({
  *   next: (text) => document.querySelector('output')!.append(text),
  *   complete: () => sessionStorage.removeItem('generation'),
