@@ -102,6 +102,12 @@ const DEFAULT_MAX_STEPS = 10;
  * unsubscribing closes the request in flight, stops running tools (aborting
  * their `signal`) and makes no further request.
  *
+ * A tool with `needsApproval` waits for a person: with `approve`, the loop
+ * emits `tool-approval-request` and waits on it (a denial goes back to the
+ * model); without, it pauses (`tool-approval-request` with a `token`, a
+ * `step-end` with `pending`, completion) and a later call resumes it with
+ * `approvals` (docs/tools.md, "Approval").
+ *
  * ```text
  * turn 1:  --s--p--x--X--m--M--E|                      (two calls, then message-end TOOL_CALL)
  * tools:                        ---g--f|               (g, then f: their tool-results, as they finish)
@@ -127,7 +133,7 @@ const DEFAULT_MAX_STEPS = 10;
  *
  * @see {@link defineTool} to type a tool's arguments; {@link isStepEndEvent} to continue the conversation.
  * @param request The first request; its `messages` start the conversation. Its own `tools`, if any, are sent instead of the definitions'.
- * @param options The tools, `maxSteps`, `toolConcurrency`, and every `chatStream$()` option.
+ * @param options The tools, `maxSteps`, `toolConcurrency`, the approval options, and every `chatStream$()` option.
  * @returns A cold Observable of the loop's events.
  */
 export function runTools$(request: ChatRequest, options: RunToolsOptions): Observable<ToolLoopEvent> {
