@@ -242,7 +242,9 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
       waiting: readonly (ToolApprovalRequest & { token?: string })[],
     ): void => {
       const now = Date.now();
-      Promise.all(waiting.map((w) => (w.token !== undefined ? Promise.resolve(w.token) : signerOf().mint(w.call, now))))
+      // In a Promise from the start: a signer that cannot be made (no Web Crypto) is the loop's error, not a throw.
+      Promise.resolve()
+        .then(() => Promise.all(waiting.map((w) => (w.token !== undefined ? Promise.resolve(w.token) : signerOf().mint(w.call, now)))))
         .then((tokens) => {
           if (subscriber.closed) return;
           const pending: PendingToolCall[] = waiting.map(({ step: at, call, args }, i) => ({ step: at, call, args, token: tokens[i]! }));
@@ -263,7 +265,8 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
       const open = waitingCalls(messages);
       if (!open) return turn(1, messages);
       const claim = claimApproval ?? defaultClaims();
-      Promise.all(open.calls.map((call) => settle(call, decisions, signerOf(), claim)))
+      Promise.resolve()
+        .then(() => Promise.all(open.calls.map((call) => settle(call, decisions, signerOf(), claim))))
         .then((settled) => {
           if (subscriber.closed) return;
           const results = new Map<ToolCall, ToolResultEvent>();
