@@ -229,12 +229,16 @@ describe.each(apps)('the $name example in Chromium', ({ name, dir, shot }) => {
     }
     await page.click('#send');
     for (let i = 0; i < count; i++) {
-      const dialog = page.locator('#approval');
-      await dialog.waitFor();
+      // The next question (the dialog may stay open from one call to the next: its text changes).
+      const previous = asked[i - 1] ?? '';
+      await page.waitForFunction((before) => {
+        const question = document.getElementById('approval-question');
+        return question !== null && question.innerText !== before;
+      }, previous);
       asked.push(await page.locator('#approval-question').innerText());
       await page.click(allow ? '#allow' : '#deny');
-      await dialog.waitFor({ state: 'detached' });
     }
+    await page.locator('#approval').waitFor({ state: 'detached' });
     return asked;
   }
   const approvalRequests = () => requests.filter((r) => new URL(r.url()).pathname === '/api/approval/v2/chat');
