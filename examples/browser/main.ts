@@ -37,6 +37,7 @@ import {
   type Observable,
   type Subscription,
 } from 'rxjs';
+import { serverLoop$ } from './approval';
 
 // The page talks to its own backend (examples/relay/server.mjs, which holds
 // the API key), never to Cohere directly: the requests go to /api/v2/chat on
@@ -127,9 +128,14 @@ function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
 
 /** A whole tool-use conversation as one cold Observable of views, one per frame at most. */
 function conversation$(prompt: string): Observable<View> {
-  const events$ = runTools$(
-    { model: 'command-a-03-2025', messages: [{ role: 'user', content: prompt }] },
-    { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4 },
+  const request = { model: 'command-a-03-2025', messages: [{ role: 'user' as const, content: prompt }] };
+  // "On the server, with my approval": the relay runs the tool, once the user said yes to each call.
+  const events$ = (
+    $<HTMLInputElement>('server-tools').checked
+      ? serverLoop$(request, `${api}/approval`, ({ call, args }) => [
+          window.confirm(`Allow ${call.function.name} ${JSON.stringify(args)}?`),
+        ])
+      : runTools$(request, { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4 })
   ).pipe(share());
   return merge<Update[]>(
     events$.pipe(

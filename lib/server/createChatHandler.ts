@@ -13,6 +13,7 @@ import {
 import type { Observable } from 'rxjs';
 import {
   MULTI_MESSAGE,
+  RELAY_APPROVAL_REQUEST,
   RELAY_HEADER,
   RELAY_HOOKS,
   RELAY_STEP_END,
@@ -22,6 +23,7 @@ import {
   type RelayHooks,
 } from '../internal/relay';
 import { decodingScrub, parseScrubbed } from '../internal/scrubDecoded';
+import { relayApprovals, type RelayApprovalOptions } from './approvals';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
 import { FrameWriter } from './frames';
@@ -41,7 +43,7 @@ export type IncomingChatRequest = ChatRequest & Record<string, unknown>;
  * `signal` (each request's own signal is used), used for the upstream
  * request with the **server's** key, plus the relay's own.
  */
-export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'> {
+export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'>, RelayApprovalOptions {
   /**
    * Called with each parsed body before anything goes upstream: the place to
    * authenticate (cookies, a session, a CSRF token), rate-limit, and rewrite
@@ -246,10 +248,25 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     maxSteps,
     toolConcurrency,
     onError,
+    approvalSecret,
+    approvalTtlMs,
+    approvalOwner,
+    claimApproval,
     store,
     owner,
     ...streamOptions
   } = options;
+  // Tool approval (lib/server/approvals.ts): checked here, at set-up.
+  // With `owner`, tokens are bound to the request's owner; with a store, a token is spent once across instances.
+  const approvals = relayApprovals(
+    {
+      approvalSecret,
+      approvalTtlMs,
+      approvalOwner: approvalOwner ?? owner,
+      claimApproval: claimApproval ?? (store ? (token, ttlMs) => store.claim(`approval:${token}`, ttlMs) : undefined),
+    },
+    tools,
+  );
   delete (streamOptions as ChatStreamOptions).signal; // each request's own signal, never one shared by all
   const heartbeat = heartbeatOf(heartbeatMs);
   const maxBytes = amount('maxBodyBytes', maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 'a number of bytes, 0 or more');
@@ -302,6 +319,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       if (tools && 'tools' in incoming) {
         return jsonError(400, 'invalid request: this relay runs its own tools; a request must not carry `tools`', FINAL);
       }
+      // Decisions on paused calls: out of the body before prepare (never upstream), for the loop.
+      const lifted = approvals.lift(incoming);
+      if ('error' in lifted) return jsonError(400, lifted.error, FINAL);
       // The browser's own messages as it sent them, before prepare can add to them (tools only: step-end).
       const own: ChatMessage[] = tools ? copyMessages(incoming.messages) : [];
       let body: ChatRequest = incoming;
@@ -314,6 +334,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           body = prepared;
         }
       }
+      const approvalOptions = tools ? await approvals.loopOptions(request, lifted.approvals) : {};
       // With a store, the generation runs on its own signal (a stop, a store failure), not the request's.
       const generation = kept ? await kept.start(request) : undefined;
       const signal = generation ? generation.signal : request.signal;
@@ -340,6 +361,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         const type = (event as { type?: unknown }).type;
         if (type === 'tool-result') return writer.relay(RELAY_TOOL_RESULT, browserLoopEvent(event as ToolResultEvent, own, sent, scrub));
         if (type === 'step-end') return writer.relay(RELAY_STEP_END, browserLoopEvent(event as StepEndEvent, own, sent, scrub));
+        if (type === 'tool-approval-request') return writer.relay(RELAY_APPROVAL_REQUEST, event as object);
         return writer.upstream(event);
       };
       const source = (ready: () => Promise<void> | undefined): Observable<unknown> => {
@@ -352,6 +374,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           tools: guardTools(tools, scrub, (error) => report(error, request)),
           maxSteps,
           toolConcurrency: toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
+          ...approvalOptions,
           signal,
           [RELAY_HOOKS]: hooks,
         } as ChatStreamOptions & { tools: Record<string, ToolDefinition> });

@@ -10,6 +10,7 @@ import {
   type ChatResponseSnapshot,
   type Citation,
   type PartialToolCall,
+  type PendingToolCall,
   type ToolLoopEvent,
   type ToolResultEvent,
 } from 'cohere-rx';
@@ -28,6 +29,7 @@ import {
   type Observable,
 } from 'rxjs';
 import { z } from 'zod';
+import { serverLoop$ } from './approval';
 
 /**
  * Where the app's backend relays Cohere's `/v2/chat` (it adds the API key):
@@ -88,12 +90,17 @@ export class ChatService {
    * for, sends their outputs back (as documents, so the answer can cite
    * them) and streams the next turn. Unsubscribing at any point aborts the
    * request in flight and stops a running tool.
+   *
+   * With `decide`, the tool runs on the server instead (the relay at
+   * `{baseUrl}/approval`), each call once `decide` said yes to it.
    */
-  ask(prompt: string): Observable<ChatView> {
+  ask(prompt: string, decide?: (pending: PendingToolCall) => Observable<boolean>): Observable<ChatView> {
+    const request = { model: 'command-a-03-2025', messages: [{ role: 'user' as const, content: prompt }] };
     // apiKey '' : the browser holds no key; the backend at baseUrl adds it.
-    const events$ = runTools$(
-      { model: 'command-a-03-2025', messages: [{ role: 'user', content: prompt }] },
-      { baseUrl: this.baseUrl, apiKey: '', tools: { get_weather }, maxSteps: 4 },
+    const events$ = (
+      decide
+        ? serverLoop$(request, `${this.baseUrl}/approval`, decide)
+        : runTools$(request, { baseUrl: this.baseUrl, apiKey: '', tools: { get_weather }, maxSteps: 4 })
     ).pipe(share());
     return merge<Update[]>(
       events$.pipe(
