@@ -2,7 +2,10 @@
 
 // The factory
 export { chatStream$ } from './stream/chatStream';
-export type { ChatStreamOptions, FetchLike, FetchResponseLike } from './stream/options';
+export type { ChatStreamOptions, FetchLike, FetchResponseLike, ResponseInfo } from './stream/options';
+// A relay's generation again, from its stored id (after a reload)
+export { resumeChat$ } from './stream/resumeChat';
+export type { ResumeChatOptions } from './stream/resumeChat';
 // The `telemetry` option's hooks (cohere-rx/telemetry's openTelemetry() implements them)
 export type { ChatTrace, LoopTrace, Telemetry } from './internal/telemetry';
 

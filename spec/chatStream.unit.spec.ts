@@ -56,7 +56,7 @@ describe('chatStream$ (injected fetch)', () => {
     const { fetch, calls } = fakeFetch([bytes(toSse(textTurn))]);
     const out = await collect(chatStream$(request, { fetch, apiKey: 'k' }));
     expect(out.completed).toBe(true);
-    expect(calls[0]!.init.signal.aborted).toBe(false);
+    expect(calls[0]!.init.signal!.aborted).toBe(false);
     expect(calls[0]!.cancelled).toBe(false);
   });
 
@@ -67,7 +67,7 @@ describe('chatStream$ (injected fetch)', () => {
     while (seen.length < 2) await new Promise((r) => setTimeout(r, 1));
     sub.unsubscribe();
     await new Promise((r) => setTimeout(r, 5));
-    expect(calls[0]!.init.signal.aborted).toBe(true);
+    expect(calls[0]!.init.signal!.aborted).toBe(true);
     expect(calls[0]!.cancelled).toBe(true);
   });
 
@@ -77,7 +77,7 @@ describe('chatStream$ (injected fetch)', () => {
     const copy = JSON.parse(JSON.stringify(req)) as unknown;
     await collect(chatStream$(req, { fetch, apiKey: 'k' }));
     expect(req).toEqual(copy);
-    expect(JSON.parse(calls[0]!.init.body)).toEqual({ ...req, stream: true });
+    expect(JSON.parse(calls[0]!.init.body!)).toEqual({ ...req, stream: true });
   });
 
   it('should accept a body that is an async iterable of byte chunks', async () => {

@@ -4,7 +4,9 @@
 // call fills in while the model writes its arguments (partialToolCalls); the
 // answer flows word by word (smoothText), with citations you can hover; the
 // page renders at most once per frame; Stop unsubscribes, which closes the
-// connection to the relay, and the relay's to Cohere.
+// connection to the relay, and the relay's to Cohere. The relay keeps each
+// turn as a generation: a broken connection is resumed where it broke, and
+// after a reload the page continues the turn that was streaming (resumeChat$).
 import { toStandardJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import {
@@ -13,12 +15,14 @@ import {
   isCohereError,
   isToolResultEvent,
   partialToolCalls,
+  resumeChat$,
   runTools$,
   smoothText,
   textOnly,
   type ChatResponseSnapshot,
   type Citation,
   type PartialToolCall,
+  type ResponseInfo,
   type ToolLoopEvent,
   type ToolResultEvent,
 } from 'cohere-rx';
@@ -26,6 +30,7 @@ import {
   animationFrameScheduler,
   auditTime,
   filter,
+  finalize,
   map,
   merge,
   scan,
@@ -43,6 +48,17 @@ import { serverLoop$ } from './approval';
 // the API key), never to Cohere directly: the requests go to /api/v2/chat on
 // the page's own origin, with no key.
 const api = '/api';
+
+/**
+ * Where the page keeps the id of the turn streaming now (the relay's
+ * `X-Cohere-Rx-Generation`), to continue it after a reload; removed when the
+ * conversation ends, fails or is stopped.
+ */
+const GENERATION = 'cohere-rx-example:generation';
+function keepGeneration({ headers }: ResponseInfo): void {
+  const id = headers.get('x-cohere-rx-generation');
+  if (id) sessionStorage.setItem(GENERATION, id);
+}
 
 /** The page's stand-in for a weather service. */
 function getWeather(location: string): Record<string, unknown> {
@@ -126,17 +142,26 @@ function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
   );
 }
 
-/** A whole tool-use conversation as one cold Observable of views, one per frame at most. */
-function conversation$(prompt: string): Observable<View> {
+/**
+ * A whole tool-use conversation as one cold Observable of views, one per frame
+ * at most. With `resume` (a stored generation id, after a reload), the turn
+ * that was streaming instead, from its start: its tools are not run (they ran
+ * in the page that was reloaded).
+ */
+function conversation$(prompt: string, resume?: string): Observable<View> {
   const request = { model: 'command-a-03-2025', messages: [{ role: 'user' as const, content: prompt }] };
-  // "On the server, with my approval": the relay runs the tool, once the user said yes to each call.
-  const events$ = (
-    $<HTMLInputElement>('server-tools').checked
-      ? serverLoop$(request, `${api}/approval`, ({ call, args }) => [
+  const source$: Observable<ToolLoopEvent> = resume
+    ? resumeChat$(resume, { baseUrl: api, apiKey: '', onResponse: keepGeneration })
+    : $<HTMLInputElement>('server-tools').checked
+      ? // "On the server, with my approval": the relay runs the tool, once the user said yes to each call.
+        serverLoop$(request, `${api}/approval`, ({ call, args }) => [
           window.confirm(`Allow ${call.function.name} ${JSON.stringify(args)}?`),
         ])
-      : runTools$(request, { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4 })
-  ).pipe(share());
+      : runTools$(request, { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4, onResponse: keepGeneration });
+  const events$ = source$.pipe(
+    finalize(() => sessionStorage.removeItem(GENERATION)), // the end, an error, Stop (never a reload: the page is gone)
+    share(),
+  );
   return merge<Update[]>(
     events$.pipe(
       partialToolCalls(),
@@ -246,13 +271,12 @@ function setStatus(status: string): void {
 
 let current: Subscription | undefined;
 
-form.addEventListener('submit', (e) => {
-  e.preventDefault();
+function start(views$: Observable<View>): void {
   current?.unsubscribe();
   $('error').hidden = true;
   render(empty);
   setStatus('streaming');
-  current = conversation$(prompt.value).subscribe({
+  current = views$.subscribe({
     next: render,
     error: (err: unknown) => {
       $('error').hidden = false;
@@ -261,10 +285,20 @@ form.addEventListener('submit', (e) => {
     },
     complete: () => setStatus('done'),
   });
+}
+
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  start(conversation$(prompt.value));
 });
 
-// Stop unsubscribes: the request in flight is aborted and its connection
-// closes; a running tool is unsubscribed; no further request is made.
+// After a reload mid-answer: the relay still has the turn; continue it.
+const stored = sessionStorage.getItem(GENERATION);
+if (stored) start(conversation$('', stored));
+
+// Stop unsubscribes: the relay is told to stop the generation (a DELETE), the
+// request in flight is aborted and its connection closes; a running tool is
+// unsubscribed; no further request is made.
 stop.addEventListener('click', () => {
   current?.unsubscribe();
   current = undefined;

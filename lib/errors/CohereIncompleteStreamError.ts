@@ -3,7 +3,9 @@ import { CohereError, hasErrorName } from './CohereError';
 /**
  * The body ended before `message-end`: the answer is truncated. Every event
  * that arrived was emitted first; this error makes sure the partial answer
- * never looks finished.
+ * never looks finished. Also the error of a relay's generation that could not
+ * be resumed (unknown or expired, or `maxRetries` resumes in a row failed):
+ * `cause` then holds the last failure.
  *
  * ## Example
  * ```ts
@@ -16,8 +18,8 @@ export class CohereIncompleteStreamError extends CohereError {
   /** How many events were emitted before the body ended. */
   readonly eventCount: number;
 
-  constructor(eventCount: number) {
-    super(`The stream ended before message-end after ${eventCount} event(s): the answer is incomplete`);
+  constructor(eventCount: number, options?: { cause?: unknown }) {
+    super(`The stream ended before message-end after ${eventCount} event(s): the answer is incomplete`, options);
     this.eventCount = eventCount;
   }
 }

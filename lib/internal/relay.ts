@@ -13,9 +13,10 @@ export const SINGLE_MESSAGE = 'single-message';
 export const MULTI_MESSAGE = 'multi-message';
 
 /**
- * The response header of a relay with a store: the id of the generation the
- * response streams (a UUID v4). A `GET {base}/v2/chat/{id}` with
- * `Last-Event-ID` resumes it; a `DELETE` stops it.
+ * The response header of a relay that keeps generations (one with a `store`):
+ * the id of the generation the response streams. Its frames then carry
+ * `id: <seq>`; `GET {base}/v2/chat/{id}` with `Last-Event-ID` resumes it and
+ * `DELETE {base}/v2/chat/{id}` stops it (docs/server.md).
  */
 export const GENERATION_HEADER = 'x-cohere-rx-generation';
 

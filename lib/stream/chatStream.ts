@@ -1,11 +1,11 @@
 import { Observable } from 'rxjs';
 import { CohereAbortError } from '../errors/CohereAbortError';
-import type { CohereConnectionError } from '../errors/CohereConnectionError';
+import type { CohereError } from '../errors/CohereError';
 import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamError';
 import { CohereTimeoutError } from '../errors/CohereTimeoutError';
 import { onAbort } from '../internal/abortListener';
 import type { ByteSource } from '../internal/byteSource';
-import { MULTI_MESSAGE, RELAY_HOOKS, type WithRelayHooks } from '../internal/relay';
+import { GENERATION_HEADER, MULTI_MESSAGE, RELAY_HEADER, RELAY_HOOKS, type WithRelayHooks } from '../internal/relay';
 import { retryWait } from '../internal/retry';
 import { safeCause } from '../internal/secret';
 import type { ChatTrace } from '../internal/telemetry';
@@ -15,7 +15,7 @@ import { Deadlines } from './deadlines';
 import { EventDecoder } from './decoder';
 import { defaultFetch } from './defaultFetch';
 import { connectionFailure, openResponse, type Failure } from './openResponse';
-import { keyOf, resolveOptions, type ChatStreamOptions, type StreamConfig } from './options';
+import { keyOf, resolveOptions, type ChatStreamOptions, type FetchLike, type ResponseInfo, type StreamConfig } from './options';
 import { errorFromRelay } from './relayError';
 import { generationFailure, relayEvents, type RelaySink } from './relayEvents';
 
@@ -25,6 +25,8 @@ import { generationFailure, relayEvents, type RelaySink } from './relayEvents';
  * (no abort) instead of being torn down under the last bytes.
  */
 const DRAIN_MS = 250;
+
+const ignore = (): void => {};
 
 /**
  * Streams one Cohere v2 chat turn as a cold Observable of its events.
@@ -38,6 +40,11 @@ const DRAIN_MS = 250;
  * Pointed at an app's own `cohere-rx/server` relay (`baseUrl: '/api/chat',
  * apiKey: ''`), it also turns the relay's error frame into the typed error,
  * and follows a server-side tool loop to its last message (docs/server.md).
+ * When the relay keeps generations (its answer carries
+ * `X-Cohere-Rx-Generation`), a connection that breaks is resumed where it
+ * broke (a GET with `Last-Event-ID`, never a second POST), and an unsubscribe
+ * before the end stops the model (a DELETE): see docs/factory.md and
+ * {@link resumeChat$}.
  *
  * ```text
  * wire:   --message-start--content-delta--content-delta--message-end--(EOF)
@@ -54,6 +61,16 @@ const DRAIN_MS = 250;
  *   .subscribe({ next: (text) => process.stdout.write(text), error: console.error });
  * ```
  *
+ * Keep a relay's generation id, to continue the answer after a reload.
+ * ```ts
+ * import { chatStream$ } from 'cohere-rx';
+ *
+ * chatStream$(
+ *   { model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello!' }] },
+ *   { baseUrl: '/api', apiKey: '', onResponse: ({ headers }) => console.log('generation', headers.get('x-cohere-rx-generation')) },
+ * ).subscribe();
+ * ```
+ *
  * @see {@link ChatStreamOptions} for keys, retries and time limits.
  * @param request The `POST /v2/chat` body (snake_case, as Cohere documents it); `stream: true` is added.
  * @param options Key, base URL, fetch, headers, signal, retries and time limits.
@@ -67,8 +84,13 @@ export function chatStream$(request: ChatRequest, options: ChatStreamOptions = {
     : events$(request, options);
 }
 
-/** The stream of {@link chatStream$}; `trace`, with the `telemetry` option, is its recorder's. */
-function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatTrace): Observable<ChatStreamEvent> {
+/**
+ * The stream of {@link chatStream$}; `trace`, with the `telemetry` option, is
+ * its recorder's. With `resume` (`resumeChat$`), it starts by GETting that
+ * relay's generation instead of POSTing `request` (a `Last-Event-ID` comes in
+ * `options.headers`).
+ */
+export function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatTrace, resume?: string): Observable<ChatStreamEvent> {
   return new Observable<ChatStreamEvent>((subscriber) => {
     let config: StreamConfig;
     try {
@@ -88,11 +110,27 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
     let inFlight = false;
     let emitted = 0;
     let endEvent: MessageEndEvent | undefined;
+    let fetch: FetchLike;
+    /** The request: the POST, until a relay's generation is known; then the GET that resumes it. */
+    let init: Parameters<FetchLike>[1];
+    /**
+     * The id of the relay's generation this stream reads (from the first
+     * response's `X-Cohere-Rx-Generation`, or `resume`): once known, a broken
+     * connection is resumed with a GET of `{url}/{id}`, never POSTed again
+     * (that would start, and bill, a second generation); an unsubscribe before
+     * the end DELETEs it (the model stops). Forgotten when the stream errors:
+     * an error stops nothing (the generation stays resumable).
+     */
+    let generation: string | null | undefined;
+    /** Failed attempts in a row: retries before the first event, or resumes that brought no frame. */
+    let retries = 0;
 
     const fail = (error: unknown): void => {
+      generation = undefined;
       if (!subscriber.closed) subscriber.error(error);
     };
     const timeout = (phase: 'headers' | 'idle', limitMs: number) => () => fail(new CohereTimeoutError(phase, limitMs));
+    const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
 
     /** After `message-end` (and the drain): completes, or errors for `ERROR`/`TIMEOUT`. */
     const finish = (): void => {
@@ -105,11 +143,11 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
 
     const onEvent = (event: ChatStreamEvent): void => {
       emitted++;
-      subscriber.next(event);
       if (event.type === 'message-end') {
-        endEvent = event;
+        endEvent = event; // before it is emitted: an unsubscribe in its `next` comes after the end (no Stop)
         deadlines.set(finish, DRAIN_MS);
       }
+      subscriber.next(event);
     };
     /** The way a relay's response is read (docs/server.md): see `relayEvents`. */
     const relay: RelaySink = {
@@ -126,24 +164,28 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
      * Reads the body to its end, through the decoder. A connection that breaks
      * before any event comes back as the error to retry with; after one, it is thrown.
      */
-    const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereConnectionError | undefined> => {
+    const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereError | undefined> => {
       const multi = relayHeader === MULTI_MESSAGE;
       const read = relayHeader ? relayEvents(multi, relay) : onEvent;
       const tap = hooks?.tap;
       const ready = hooks?.ready;
       const decoder = new EventDecoder(
-        tap
-          ? (event, message) => {
-              tap(event, message.data);
-              read(event, message);
-            }
-          : read,
+        (event, message) => {
+          tap?.(event, message.data);
+          read(event, message);
+          // After the event: a frame cut before its end was never read, and is sent again.
+          if (message.id) {
+            // The next resume starts after it (on a POST this header is never sent: it is not
+            // retried once events were read); and a resume that got somewhere starts a new count.
+            init.headers['last-event-id'] = message.id;
+            retries = 0;
+          }
+        },
         // Nothing after unsubscribe; in one message, nothing after its message-end.
         multi ? () => !subscriber.closed : () => !subscriber.closed && !endEvent,
         config.maxBufferSize,
         scrub,
       );
-      const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
       watchIdle();
       for (;;) {
         // A relay whose client is behind: wait (not reading lets TCP slow the upstream),
@@ -161,9 +203,7 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
         } catch (thrown) {
           if (subscriber.closed) return undefined;
           if (endEvent) return void finish(); // the answer was whole; only the close failed
-          const error = connectionFailure('body', thrown, scrub);
-          if (emitted === 0) return error;
-          throw error;
+          return connectionFailure('body', thrown, scrub); // retried or resumed by run(), else thrown there
         }
         if (subscriber.closed) return undefined;
         if (chunk.done) break;
@@ -174,7 +214,11 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
       inFlight = false;
       decoder.end();
       if (endEvent) finish();
-      else fail(new CohereIncompleteStreamError(emitted));
+      else {
+        const error = new CohereIncompleteStreamError(emitted);
+        if (generation) return error; // resumed
+        fail(error);
+      }
       return undefined;
     };
 
@@ -187,28 +231,43 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
         config = resolveOptions(request, { ...options, apiKey });
         scrub = config.scrub;
       }
-      const fetch = config.fetch ?? (await defaultFetch());
-      const init = { ...config.init, signal: controller.signal };
+      fetch = config.fetch ?? (await defaultFetch());
+      if (subscriber.closed) return;
+      init = { ...config.init, signal: controller.signal };
       if (trace?.headers) init.headers = { ...trace.headers, ...init.headers }; // telemetry hook: trace context
-      const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
-      for (let retries = 0; ; retries++) {
+      /** From now on, the requests are the generation's: the same headers, no body (the relay's ids are URL-safe; resumeChat$ checks its own). */
+      const toGeneration = (id: string): void => {
+        generation = id;
+        config.url += `/${id}`;
+        init.method = 'GET';
+        delete init.body;
+        delete init.headers['content-type'];
+      };
+      if (resume) toGeneration(resume);
+      // Once the response has arrived, the idle limit covers every read, error bodies included.
+      const onHeaders = (info: ResponseInfo): void => {
+        watchIdle();
+        config.onResponse?.(info);
+      };
+      for (; ; retries++) {
         inFlight = true;
         deadlines.watchSilence(config.timeoutMs, timeout('headers', config.timeoutMs));
-        // Once the response has arrived, the idle limit covers every read, error bodies included.
-        const opened = await openResponse(fetch, config.url, init, scrub, watchIdle, () => subscriber.closed);
+        const opened = await openResponse(fetch, config.url, init, scrub, onHeaders, () => subscriber.closed);
         if (!opened || subscriber.closed) return;
         let failure: Failure;
         if (opened.ok) {
+          const id = opened.headers.get(GENERATION_HEADER);
+          if (id && !generation) toGeneration(id);
           body = opened.body;
-          const broken = await readBody(body, opened.relay);
+          const broken = await readBody(body, opened.headers.get(RELAY_HEADER));
           if (!broken) return;
           failure = { error: broken, retry: true };
         } else {
           failure = opened;
         }
-        // The attempt failed before any event: retry when it may help.
-        const wait = emitted > 0 ? undefined : retryWait(failure, retries, config.maxRetries);
-        if (wait === undefined) throw failure.error;
+        // The attempt failed before any event, or a generation's connection broke: retry (resume) when it may help.
+        const wait = emitted > 0 && !generation ? undefined : retryWait(failure, retries, config.maxRetries);
+        if (wait === undefined) throw generation ? new CohereIncompleteStreamError(emitted, { cause: failure.error }) : failure.error;
         body?.cancel();
         body = undefined;
         inFlight = false; // the failed attempt's body is released; nothing of it to abort
@@ -218,8 +277,18 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
       }
     };
 
+    /** Stop: DELETEs the generation (fire and forget), unless it ended or failed. */
+    const stop = (): void => {
+      if (generation && !endEvent) {
+        // `keepalive`: the DELETE outlives a page being closed or reloaded.
+        (async () => fetch(config.url, { method: 'DELETE', headers: init.headers, keepalive: true }))().catch(ignore);
+      }
+    };
     let forgetOuterSignal: (() => void) | undefined;
-    const onOuterAbort = (): void => fail(new CohereAbortError({ cause: safeCause(outerSignal?.reason, scrub) }));
+    const onOuterAbort = (): void => {
+      stop(); // the caller's abort is a Stop too
+      fail(new CohereAbortError({ cause: safeCause(outerSignal?.reason, scrub) }));
+    };
     if (outerSignal) {
       if (outerSignal.aborted) return onOuterAbort();
       forgetOuterSignal = onAbort(outerSignal, onOuterAbort);
@@ -230,6 +299,7 @@ function events$(request: ChatRequest, options: ChatStreamOptions, trace?: ChatT
     return () => {
       deadlines.clear();
       forgetOuterSignal?.();
+      stop();
       if (inFlight) {
         controller.abort();
         body?.cancel();

@@ -4,11 +4,10 @@ import { CohereContentTypeError } from '../errors/CohereContentTypeError';
 import type { CohereError } from '../errors/CohereError';
 import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamError';
 import { openByteSource, type ByteSource } from '../internal/byteSource';
-import { RELAY_HEADER } from '../internal/relay';
 import { isRetryableStatus, parseRetryAfter } from '../internal/retry';
 import { parseScrubbed } from '../internal/scrubDecoded';
 import { describeThrown, safeCause, type Scrub } from '../internal/secret';
-import type { FetchLike, FetchResponseLike } from './options';
+import type { FetchLike, FetchResponseLike, ResponseInfo } from './options';
 
 /** The most of an error body that is read (and kept, scrubbed, in `CohereApiError.body`). */
 const MAX_ERROR_BODY = 1024 * 1024;
@@ -22,11 +21,11 @@ export interface Failure {
 }
 
 /**
- * What one attempt came to: a body to stream, or a failure. `relay` is the
- * value of a cohere-rx/server relay's header (`single-message` or
- * `multi-message`), `null` when the response is Cohere's own.
+ * What one attempt came to: a body to stream, with the response's headers
+ * (a cohere-rx/server relay's say how to read it), or a failure.
  */
-export type Opened = { readonly ok: true; readonly body: ByteSource; readonly relay: string | null } | (Failure & { readonly ok: false });
+export type Opened =
+  { readonly ok: true; readonly body: ByteSource; readonly headers: FetchResponseLike['headers'] } | (Failure & { readonly ok: false });
 
 /** A network failure (no response, or a body that broke before any event) as a typed error. */
 export function connectionFailure(phase: 'request' | 'body', thrown: unknown, scrub: Scrub): CohereConnectionError {
@@ -39,7 +38,7 @@ export function connectionFailure(phase: 'request' | 'body', thrown: unknown, sc
  * 408, 429, 5xx and network failures are marked retryable, unless the
  * response says otherwise in `x-should-retry`.
  *
- * @param onHeaders Called once the response has arrived (to switch from the header to the idle limit).
+ * @param onHeaders Called with the response once it has arrived (to switch from the header to the idle limit, and for `onResponse`).
  * @param isOver Whether the subscription ended meanwhile: the response is then released and `undefined` returned.
  */
 export async function openResponse(
@@ -47,7 +46,7 @@ export async function openResponse(
   url: string,
   init: Parameters<FetchLike>[1],
   scrub: Scrub,
-  onHeaders: () => void,
+  onHeaders: (info: ResponseInfo) => void,
   isOver: () => boolean,
 ): Promise<Opened | undefined> {
   let response: FetchResponseLike;
@@ -61,7 +60,7 @@ export async function openResponse(
     openByteSource(response.body)?.cancel();
     return undefined;
   }
-  onHeaders();
+  onHeaders({ status: response.status, headers: response.headers });
   if (!response.ok) {
     const body = parseBody(await readText(response), scrub);
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -77,7 +76,7 @@ export async function openResponse(
   }
   const body = openByteSource(response.body);
   if (!body) return { ok: false, error: new CohereIncompleteStreamError(0), retry: false };
-  return { ok: true, body, relay: response.headers.get(RELAY_HEADER) };
+  return { ok: true, body, headers: response.headers };
 }
 
 /** Reads a response body as text, at most `MAX_ERROR_BODY` characters of it; `''` when it cannot be read. */

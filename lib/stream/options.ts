@@ -14,11 +14,43 @@ export interface FetchResponseLike {
   text(): Promise<string>;
 }
 
-/** Any WHATWG-compatible fetch: `globalThis.fetch`, cross-fetch, node-fetch, undici, a test double. */
+/**
+ * Any WHATWG-compatible fetch: `globalThis.fetch`, cross-fetch, node-fetch, undici, a test double.
+ * `chatStream$()` POSTs the chat request; talking to a `cohere-rx/server` relay
+ * that keeps generations, it may also GET one (to resume it, with no body) and
+ * DELETE one (to stop it: `keepalive`, with no signal).
+ */
 export type FetchLike = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
+  init: {
+    method: 'POST' | 'GET' | 'DELETE';
+    headers: Record<string, string>;
+    // No `| undefined` here: `globalThis.fetch` must stay assignable under `exactOptionalPropertyTypes`.
+    body?: string;
+    signal?: AbortSignal;
+    keepalive?: boolean;
+  },
 ) => Promise<FetchResponseLike>;
+
+/**
+ * What {@link ChatStreamOptions.onResponse} is told about a response: its
+ * status and headers (never its body, which is the stream's).
+ *
+ * ## Example
+ * Read the rate-limit headers of each response.
+ * ```ts
+ * import { chatStream$, type ResponseInfo } from 'cohere-rx';
+ *
+ * const onResponse = ({ status, headers }: ResponseInfo) => console.log(status, headers.get('x-ratelimit-remaining'));
+ * chatStream$({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hi' }] }, { onResponse }).subscribe();
+ * ```
+ */
+export interface ResponseInfo {
+  /** The HTTP status. */
+  status: number;
+  /** The response headers (`X-Cohere-Rx-Generation`, rate limits, …). */
+  headers: FetchResponseLike['headers'];
+}
 
 /**
  * Options of {@link chatStream$}. All are optional.
@@ -90,6 +122,15 @@ export interface ChatStreamOptions {
    * nothing is recorded and nothing of it is loaded.
    */
   telemetry?: Telemetry | undefined;
+  /**
+   * Called with each response's status and headers as soon as they arrive,
+   * before its first event: the POST's, each retry's, and each GET that
+   * resumes a relay's generation (docs/factory.md). A page reads the
+   * relay's `X-Cohere-Rx-Generation` id here (to resume after a reload with
+   * `resumeChat$`) and any rate-limit headers. A throw ends the stream with
+   * that error.
+   */
+  onResponse?: ((info: ResponseInfo) => void) | undefined;
 }
 
 /** Everything one subscription needs, checked and with defaults applied. */
@@ -106,6 +147,7 @@ export interface StreamConfig {
   apiKey: (() => unknown) | undefined;
   /** Removes the key (from any source) from text that may reach an error. */
   scrub: Scrub;
+  onResponse: ((info: ResponseInfo) => void) | undefined;
 }
 
 const DEFAULT_BASE_URL = 'https://api.cohere.com';
@@ -183,6 +225,7 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
     headers[name.toLowerCase()] = headerValue(`headers.${name.toLowerCase()}`, value);
   }
   expect('fetch', given.fetch, typeof given.fetch === 'function', 'a fetch function');
+  expect('onResponse', given.onResponse, typeof given.onResponse === 'function', 'a function');
   expect('telemetry', given.telemetry, typeof given.telemetry?.chat === 'function', 'openTelemetry() of cohere-rx/telemetry');
   const signal = given.signal;
   expect(
@@ -203,6 +246,7 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
     maxBufferSize: count('maxBufferSize', given.maxBufferSize, 16 * 1024 * 1024, 1, true, 'a whole number, 1 or more'),
     apiKey: keyFunction,
     scrub,
+    onResponse: given.onResponse,
   };
 }
 

@@ -5,7 +5,7 @@ import { Observable, Subject, catchError, concat, map, of, scan, switchMap } fro
 import { ChatService, emptyView, type ChatView, type ToolCard } from './chat.service';
 
 type Status = 'idle' | 'streaming' | 'done' | 'stopped' | 'error';
-type Command = { kind: 'ask'; prompt: string; onServer?: boolean } | { kind: 'stop' };
+type Command = { kind: 'ask'; prompt: string; onServer?: boolean; resume?: string } | { kind: 'stop' };
 type Update = { view: ChatView } | { status: Status; error?: string };
 interface UiState {
   status: Status;
@@ -161,7 +161,9 @@ export class ChatComponent {
           ? of({ status: 'stopped' as const })
           : concat(
               of({ status: 'streaming' as const }),
-              this.chat.ask(command.prompt, command.onServer ? this.decide : undefined).pipe(map((view) => ({ view }))),
+              this.chat
+                .ask(command.prompt, { decide: command.onServer ? this.decide : undefined, resume: command.resume })
+                .pipe(map((view) => ({ view }))),
               of({ status: 'done' as const }),
             ).pipe(
               catchError((err: unknown) =>
@@ -211,6 +213,12 @@ export class ChatComponent {
       });
       return () => this.approval.set(null);
     });
+
+  constructor() {
+    // After a reload mid-answer: the relay still has the turn; continue it.
+    const stored = this.chat.storedGeneration();
+    if (stored) queueMicrotask(() => this.commands.next({ kind: 'ask', prompt: '', resume: stored }));
+  }
 
   ask(prompt: string, onServer = false): void {
     this.commands.next({ kind: 'ask', prompt, onServer });

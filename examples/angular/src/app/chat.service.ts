@@ -4,6 +4,7 @@ import {
   defineTool,
   isToolResultEvent,
   partialToolCalls,
+  resumeChat$,
   runTools$,
   smoothText,
   textOnly,
@@ -11,6 +12,7 @@ import {
   type Citation,
   type PartialToolCall,
   type PendingToolCall,
+  type ResponseInfo,
   type ToolLoopEvent,
   type ToolResultEvent,
 } from 'cohere-rx';
@@ -18,6 +20,7 @@ import {
   animationFrameScheduler,
   auditTime,
   filter,
+  finalize,
   map,
   merge,
   scan,
@@ -80,28 +83,55 @@ const get_weather = defineTool({
   execute: ({ location }) => timer(300).pipe(map(() => getWeather(location))),
 });
 
+/**
+ * Where the app keeps the id of the turn streaming now (the relay's
+ * `X-Cohere-Rx-Generation`), to continue it after a reload; removed when the
+ * conversation ends, fails or is stopped.
+ */
+const GENERATION = 'cohere-rx-example:generation';
+function keepGeneration({ headers }: ResponseInfo): void {
+  const id = headers.get('x-cohere-rx-generation');
+  if (id) sessionStorage.setItem(GENERATION, id);
+}
+
 @Injectable({ providedIn: 'root' })
 export class ChatService {
   private readonly baseUrl = inject(CHAT_API_URL);
+
+  /** The id of a turn that was streaming when the page was reloaded, if any. */
+  storedGeneration(): string | null {
+    return sessionStorage.getItem(GENERATION);
+  }
 
   /**
    * A whole tool-use conversation as one cold Observable of views, at most
    * one per animation frame. runTools$ streams a turn, runs the tools it asks
    * for, sends their outputs back (as documents, so the answer can cite
    * them) and streams the next turn. Unsubscribing at any point aborts the
-   * request in flight and stops a running tool.
+   * request in flight (the relay stops the model) and stops a running tool.
    *
    * With `decide`, the tool runs on the server instead (the relay at
-   * `{baseUrl}/approval`), each call once `decide` said yes to it.
+   * `{baseUrl}/approval`), each call once `decide` said yes to it. With
+   * `resume` (a stored generation id, after a reload), the turn that was
+   * streaming instead, from its start: its tools are not run (they ran in the
+   * page that was reloaded).
    */
-  ask(prompt: string, decide?: (pending: PendingToolCall) => Observable<boolean>): Observable<ChatView> {
+  ask(
+    prompt: string,
+    how: { decide?: ((pending: PendingToolCall) => Observable<boolean>) | undefined; resume?: string | undefined } = {},
+  ): Observable<ChatView> {
     const request = { model: 'command-a-03-2025', messages: [{ role: 'user' as const, content: prompt }] };
     // apiKey '' : the browser holds no key; the backend at baseUrl adds it.
-    const events$ = (
-      decide
-        ? serverLoop$(request, `${this.baseUrl}/approval`, decide)
-        : runTools$(request, { baseUrl: this.baseUrl, apiKey: '', tools: { get_weather }, maxSteps: 4 })
-    ).pipe(share());
+    const options = { baseUrl: this.baseUrl, apiKey: '', onResponse: keepGeneration };
+    const source$: Observable<ToolLoopEvent> = how.resume
+      ? resumeChat$(how.resume, options)
+      : how.decide
+        ? serverLoop$(request, `${this.baseUrl}/approval`, how.decide)
+        : runTools$(request, { ...options, tools: { get_weather }, maxSteps: 4 });
+    const events$ = source$.pipe(
+      finalize(() => sessionStorage.removeItem(GENERATION)), // the end, an error, Stop (never a reload: the page is gone)
+      share(),
+    );
     return merge<Update[]>(
       events$.pipe(
         partialToolCalls(),
