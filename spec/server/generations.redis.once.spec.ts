@@ -194,8 +194,11 @@ describe('resumable generations on Redis, two relay instances (child processes)'
     const response = await start(a);
     const id = response.headers.get(GENERATION_HEADER)!;
     const listener = await resume(b, id);
+    const stoppedAt = Date.now();
     expect((await stop(b, id)).status).toBe(202);
     await until(() => up.abortedByClient === closedBefore + 1);
+    // Within a second (pub/sub), with room for a loaded machine.
+    expect(Date.now() - stoppedAt).toBeLessThan(1000 + 2000);
     const own = frames(await response.text());
     expect(errorName(own[own.length - 1])).toBe('CohereAbortError');
     expect(await listener.text()).toBe(own.join(''));
