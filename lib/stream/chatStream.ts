@@ -162,7 +162,9 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
 
     /**
      * Reads the body to its end, through the decoder. A connection that breaks
-     * before any event comes back as the error to retry with; after one, it is thrown.
+     * (or, for a relay's generation, ends before the end) comes back as its
+     * error: `run()` retries it (before any event), resumes it (a
+     * generation) or throws it.
      */
     const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereError | undefined> => {
       const multi = relayHeader === MULTI_MESSAGE;
@@ -222,7 +224,12 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       return undefined;
     };
 
-    /** Requests until one streams, retrying what may help while nothing was emitted. */
+    /**
+     * Requests until one streams to the end: retries what may help while
+     * nothing was emitted; once a relay's generation is known, resumes it
+     * (a GET from the last `id:` read) instead, at most `maxRetries` times in
+     * a row.
+     */
     const run = async (): Promise<void> => {
       if (config.apiKey) {
         // An apiKey function gives this subscription's key (its retries reuse it), checked as a string key would be.

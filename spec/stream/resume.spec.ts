@@ -104,6 +104,19 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5', '9']);
   });
 
+  it('should follow a server-side tool loop (multi-message) across a cut between its messages and inside the last one', async () => {
+    const toolTurn = [
+      textTurn[0],
+      { type: 'tool-plan-delta', delta: { message: { tool_plan: 'I will look it up.' } } },
+      { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } },
+    ];
+    const loop = [...toolTurn, ...longTurn];
+    const s = await start({ events: loop, cuts: [3, 8], relayStream: 'multi-message' });
+    const events = await lastValueFrom(chatStream$(request, optionsOf(s)).pipe(toArray()));
+    expect(events).toEqual(loop); // both messages, the first message-end (TOOL_CALL) not taken for the end
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3', '8']);
+  });
+
   it('should send the same headers on a resume, without the body and its content-type, and no key when none was given', async () => {
     const s = await start({ cuts: [3] });
     await lastValueFrom(chatStream$(request, optionsOf(s, { headers: { 'x-team': 'blue' } })));
