@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { sseHeaders, startLoopback, type Loopback, type RecordedRequest } from './loopback';
+import { sseHeaders, startLoopback, type Handler, type Loopback, type RecordedRequest } from './loopback';
 
 // A small stand-in for a cohere-rx/server relay that keeps generations
 // (docs/server.md, DESIGN "Resumable generations"), written here so that the
@@ -42,6 +42,8 @@ export interface GenerationServerOptions {
   getStatus?: number | undefined;
   /** Pause between frames, in ms (0: a setImmediate). @default 0 */
   frameDelayMs?: number | undefined;
+  /** Answers the requests that are not for `…/v2/chat` (a page's files, say). @default 404 */
+  fallback?: Handler | undefined;
 }
 
 export interface GenerationServer {
@@ -114,7 +116,7 @@ export async function startGenerationServer(options: GenerationServerOptions): P
     wake();
     const path = (req.url ?? '').split('?')[0]!;
     const match = /\/v2\/chat(?:\/([^/]+))?$/.exec(path);
-    if (!match) return void res.writeHead(404).end();
+    if (!match) return options.fallback ? options.fallback(req, res, 0) : void res.writeHead(404).end();
     const given = match[1];
     if (req.method === 'POST' && given === undefined) return stream(res, 0);
     const known = given === id && options.getStatus !== 404;
