@@ -105,6 +105,11 @@ export type { StructuredAnswer } from './operators/structured';
 export type { DeepPartial, StandardSchemaWithJsonSchema } from './types/schema';
 export { CohereValidationError, isCohereValidationError } from './errors/CohereValidationError';
 
+// People in the loop: tool approval
+export type { PendingToolCall, ToolApproval, ToolApprovalDecision, ToolApprovalRequest, ToolApprovalRequestEvent } from './types/loop';
+export { CohereApprovalError, isCohereApprovalError } from './errors/CohereApprovalError';
+export type { ApprovalFailure } from './errors/CohereApprovalError';
+
 // Deliberately not exported:
 // export { pieces } from './operators/pieces';        // internal body of textOnly/thinkingOnly/toolPlan; use map/filter for your own
 // export { hasErrorName } from './errors/CohereError'; // internal; use the is…Error guards

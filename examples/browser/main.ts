@@ -42,6 +42,7 @@ import {
   type Observable,
   type Subscription,
 } from 'rxjs';
+import { serverLoop$ } from './approval';
 
 // The page talks to its own backend (examples/relay/server.mjs, which holds
 // the API key), never to Cohere directly: the requests go to /api/v2/chat on
@@ -148,12 +149,15 @@ function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
  * in the page that was reloaded).
  */
 function conversation$(prompt: string, resume?: string): Observable<View> {
+  const request = { model: 'command-a-03-2025', messages: [{ role: 'user' as const, content: prompt }] };
   const source$: Observable<ToolLoopEvent> = resume
     ? resumeChat$(resume, { baseUrl: api, apiKey: '', onResponse: keepGeneration })
-    : runTools$(
-        { model: 'command-a-03-2025', messages: [{ role: 'user', content: prompt }] },
-        { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4, onResponse: keepGeneration },
-      );
+    : $<HTMLInputElement>('server-tools').checked
+      ? // "On the server, with my approval": the relay runs the tool, once the user said yes to each call.
+        serverLoop$(request, `${api}/approval`, ({ call, args }) => [
+          window.confirm(`Allow ${call.function.name} ${JSON.stringify(args)}?`),
+        ])
+      : runTools$(request, { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4, onResponse: keepGeneration });
   const events$ = source$.pipe(
     finalize(() => sessionStorage.removeItem(GENERATION)), // the end, an error, Stop (never a reload: the page is gone)
     share(),

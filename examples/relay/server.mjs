@@ -11,10 +11,19 @@
 //   else                         → a replay server started here (no key, no network)
 // PORT (default 3000; 0 picks a free one). --static DIR also serves a built
 // page from DIR (the browser example, or the Angular app's dist/chat/browser).
+// /api/approval/v2/chat is a second relay that runs a tool on the server, one
+// that needs the user's yes first (tokens signed with APPROVAL_SECRET, else a
+// random secret made at start).
+//
+// Generations outlive their connection (a reload continues the answer):
+//   REDIS_URL set → redisStore (any number of instances behind a load balancer;
+//                   `npm install ioredis` here first)
+//   else          → memoryStore (this process)
+import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
-import { createChatHandler, toNodeHandler } from 'cohere-rx/server';
+import { createChatHandler, memoryStore, redisStore, toNodeHandler } from 'cohere-rx/server';
 import { startReplayServer } from 'cohere-rx/testing';
 
 /** Where the relay sends requests, and with which key. */
@@ -28,8 +37,34 @@ async function upstream() {
 }
 
 const target = await upstream();
-// Authenticate and rate-limit your users here, in `prepare` (see docs/server.md).
-const relay = toNodeHandler(createChatHandler({ apiKey: target.apiKey, baseUrl: target.baseUrl }));
+const store = process.env.REDIS_URL ? redisStore({ url: process.env.REDIS_URL }) : memoryStore();
+// Authenticate and rate-limit your users here, in `prepare`, and give generations their `owner` (see docs/server.md).
+const relay = toNodeHandler(createChatHandler({ apiKey: target.apiKey, baseUrl: target.baseUrl, store }));
+
+// A tool that runs here, on the server, only once the user allowed it: the
+// loop pauses at its calls, the page asks the user (window.confirm, or the
+// Angular app's Allow/Deny dialog) and sends the decisions with the next
+// request; a denial goes back to the model, which answers it.
+const weather = {
+  paris: { location: 'Paris', temperature_c: 18, conditions: 'sunny' },
+  tokyo: { location: 'Tokyo', temperature_c: 24, conditions: 'light rain' },
+};
+const get_weather = {
+  description: 'The current weather in a city.',
+  parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city' } }, required: ['location'] },
+  needsApproval: true,
+  execute: ({ location }) => weather[String(location).toLowerCase()] ?? { location, temperature_c: 15, conditions: 'cloudy' },
+};
+const approvalRelay = toNodeHandler(
+  createChatHandler({
+    apiKey: target.apiKey,
+    baseUrl: target.baseUrl,
+    tools: { get_weather },
+    maxSteps: 4,
+    store,
+    approvalSecret: process.env.APPROVAL_SECRET ?? randomBytes(32).toString('hex'),
+  }),
+);
 
 const at = process.argv.indexOf('--static');
 const site = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : undefined;
@@ -51,8 +86,9 @@ async function serveStatic(path, res) {
 
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
-  // POST /api/v2/chat starts a turn; GET and DELETE /api/v2/chat/{id} resume and stop a generation.
-  if (path === '/api/v2/chat' || path.startsWith('/api/v2/chat/')) return relay(req, res);
+  // POST /api/v2/chat starts a generation; GET and DELETE /api/v2/chat/{id} resume and stop it.
+  if (path === '/api/v2/chat' || /^\/api\/v2\/chat\/[^/]+$/.test(path)) return relay(req, res);
+  if (path === '/api/approval/v2/chat' || /^\/api\/approval\/v2\/chat\/[^/]+$/.test(path)) return approvalRelay(req, res);
   if (site && !path.startsWith('/api/')) {
     serveStatic(path, res).catch(() => res.writeHead(404).end());
     return;
@@ -61,5 +97,7 @@ const server = createServer((req, res) => {
 });
 server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
   const { address, port } = server.address();
-  console.log(`relay listening on http://${address}:${port} (upstream: ${target.name})`);
+  console.log(
+    `relay listening on http://${address}:${port} (upstream: ${target.name}; generations: ${process.env.REDIS_URL ? 'Redis' : 'memory'})`,
+  );
 });

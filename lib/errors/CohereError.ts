@@ -51,6 +51,7 @@ export type CohereErrorName =
   | 'CohereJsonError'
   | 'CohereMaxStepsError'
   | 'CohereValidationError'
+  | 'CohereApprovalError'
   | 'CohereRelayError'
   | 'CohereStoreError';
 
@@ -73,6 +74,7 @@ const ERROR_NAMES: Record<CohereErrorName, true> = {
   CohereJsonError: true,
   CohereMaxStepsError: true,
   CohereValidationError: true,
+  CohereApprovalError: true,
   CohereRelayError: true, // cohere-rx/server
   CohereStoreError: true, // cohere-rx/server
 };

@@ -36,6 +36,11 @@ export const RELAY_ERROR = 'cohere-rx-error';
 export const RELAY_TOOL_RESULT = 'cohere-rx-tool-result';
 /** The loop's `step-end` event, as a relay frame (its data's `type` stays `step-end`). */
 export const RELAY_STEP_END = 'cohere-rx-step-end';
+/**
+ * The loop's `tool-approval-request` event, as a relay frame (its data's
+ * `type` stays `tool-approval-request`; it carries the call's `token`).
+ */
+export const RELAY_APPROVAL_REQUEST = 'cohere-rx-approval-request';
 
 /**
  * The key of the relay's internal hooks in the options of `chatStream$()`

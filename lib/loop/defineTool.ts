@@ -43,6 +43,15 @@ export interface ToolDefinition<Args = any, Output = unknown> {
    * Schema is what the model is told.
    */
   input?: StandardSchemaV1<unknown, Args> | undefined;
+  /**
+   * Whether a call needs a person's yes before `execute` runs: `true`, or a
+   * function of the (validated) arguments returning a boolean, or an
+   * Observable or Promise of one (its first value counts; none, or an error,
+   * counts as "needs approval"). With `runTools$`'s `approve`, the loop asks
+   * it and waits; without, the loop pauses (docs/tools.md, "Approval").
+   * @default false
+   */
+  needsApproval?: boolean | ((args: Args, context: ToolContext) => boolean | ObservableInput<boolean>) | undefined;
   /** Runs one call: `args` is the parsed arguments object (`input`'s output when there is one). */
   execute(args: Args, context: ToolContext): ObservableInput<Output> | Output;
 }
@@ -59,6 +68,16 @@ export type SchemaToolDefinition<Schema extends StandardSchemaV1, Output = unkno
   description?: string | undefined;
   /** Validates the arguments before `execute` runs; its JSON Schema is sent unless `parameters` is given. */
   input: Schema;
+  /**
+   * Whether a call needs a person's yes before `execute` runs: `true`, or a
+   * function of the (validated) arguments returning a boolean, or an
+   * Observable or Promise of one (its first value counts; none, or an error,
+   * counts as "needs approval"). With `runTools$`'s `approve`, the loop asks
+   * it and waits; without, the loop pauses (docs/tools.md, "Approval").
+   * @default false
+   */
+  needsApproval?:
+    boolean | ((args: StandardSchemaV1.InferOutput<Schema>, context: ToolContext) => boolean | ObservableInput<boolean>) | undefined;
   /** Runs one call with the validated arguments: `input`'s output. */
   execute: (args: StandardSchemaV1.InferOutput<Schema>, context: ToolContext) => ObservableInput<Output> | Output;
 } & (Schema extends StandardJSONSchemaV1

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, type ObservableInput } from 'rxjs';
 import { chatStream$ } from '../stream/chatStream';
 import { keyScrubber, type ChatStreamOptions } from '../stream/options';
 import { CohereAbortError } from '../errors/CohereAbortError';
@@ -10,11 +10,22 @@ import { CohereConfigError } from '../errors/CohereConfigError';
 import { isStandardSchema, jsonSchemaOf } from '../internal/standardSchema';
 import { initialMessageState, reduceMessage } from '../operators/messageReducer';
 import type { ToolCall } from '../types/common';
-import type { StepEndEvent, ToolLoopEvent, ToolResultEvent } from '../types/loop';
+import { APPROVAL_HOOKS, approvalsProblem, type WithApprovalHooks } from '../internal/approval';
+import type {
+  PendingToolCall,
+  StepEndEvent,
+  ToolApproval,
+  ToolApprovalDecision,
+  ToolApprovalRequest,
+  ToolLoopEvent,
+  ToolResultEvent,
+} from '../types/loop';
 import type { AssistantMessage, ChatMessage, ChatRequest, Tool, ToolMessage } from '../types/request';
 import type { ChatResponseSnapshot } from '../types/response';
 import type { ToolDefinition } from './defineTool';
-import { runToolCalls } from './runToolCalls';
+import { DEFAULT_APPROVAL_TTL_MS, defaultClaims, MIN_SECRET_LENGTH, tokenSigner, type TokenSigner } from './approvalTokens';
+import { settle, waitingCalls, type Settlement } from './resumeApprovals';
+import { runToolCalls, type PausedCall } from './runToolCalls';
 import { toolMessageOf } from './toolMessage';
 
 /** Options of {@link runTools$}: those of `chatStream$()` (used for every step), plus the tools. */
@@ -32,6 +43,45 @@ export type RunToolsOptions = ChatStreamOptions & {
    * @default Infinity
    */
   toolConcurrency?: number | undefined;
+  /**
+   * Asks a person about a call whose tool `needsApproval`, after the
+   * `tool-approval-request` event: the first value decides (`{ approved:
+   * true }` runs the call; `{ approved: false, reason }` sends the model a
+   * denial with the reason). An error or no value is a denial too (a
+   * `CohereApprovalError`, type `failed` or `no-decision`), never a hang.
+   * Other calls of the step run meanwhile. Without it, the loop **pauses**
+   * at such a call (see `approvalSecret`).
+   */
+  approve?: ((request: ToolApprovalRequest) => ObservableInput<ToolApproval>) | undefined;
+  /**
+   * The decisions on the calls a paused loop left waiting (the request's
+   * `messages` is the paused `step-end`'s `messages`). Settled first, as
+   * step 0, before the model is called: a call with a valid token and
+   * `approved: true` runs, `false` is denied; a call with no entry, or a
+   * token missing, forged, expired or used, does not run (the model gets
+   * an error result naming why); an entry without `approved` pauses again.
+   */
+  approvals?: readonly ToolApprovalDecision[] | undefined;
+  /**
+   * The secret the tokens of a pause are signed with (HMAC-SHA-256, at
+   * least 32 characters): required to pause (tools that `needsApproval`
+   * without `approve`) and to resume (`approvals`). Keep it on the server.
+   */
+  approvalSecret?: string | undefined;
+  /**
+   * How long a token stays valid after its pause, in ms.
+   * @default 600000 (10 minutes)
+   */
+  approvalTtlMs?: number | undefined;
+  /** Binds tokens to an owner (a user id): a token issued for one owner is invalid for any other. */
+  approvalOwner?: string | undefined;
+  /**
+   * Spends a token: resolves `true` the first time, `false` after (for at
+   * least `ttlMs`), so that a token runs its call once. Several processes
+   * need one shared store (Redis `SET token 1 NX PX ttlMs`).
+   * @default a memory of this process
+   */
+  claimApproval?: ((token: string, ttlMs: number) => boolean | PromiseLike<boolean>) | undefined;
 };
 
 const DEFAULT_MAX_STEPS = 10;
@@ -93,8 +143,19 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
   // One flat chain, not a recursion of concat()s: each event of step k passes
   // through the same few subscribers as in step 1, however long the loop.
   return new Observable<ToolLoopEvent>((subscriber) => {
-    const { tools, maxSteps = DEFAULT_MAX_STEPS, toolConcurrency = Infinity, ...streamOptions } = options;
-    const problem = checkOptions(tools, maxSteps, toolConcurrency);
+    const {
+      tools,
+      maxSteps = DEFAULT_MAX_STEPS,
+      toolConcurrency = Infinity,
+      approve,
+      approvals,
+      approvalSecret,
+      approvalTtlMs = DEFAULT_APPROVAL_TTL_MS,
+      approvalOwner,
+      claimApproval,
+      ...streamOptions
+    } = options;
+    const problem = checkOptions(tools, maxSteps, toolConcurrency) ?? checkApproval(options);
     if (problem) return subscriber.error(problem);
     let requestTools: Tool[] | undefined;
     try {
@@ -103,6 +164,11 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
       return subscriber.error(error); // an `input` that cannot be written as JSON Schema: a CohereConfigError naming the tool
     }
     if (trace) streamOptions.telemetry = trace.steps; // telemetry hook: each step's chat is the loop's child
+    // Made when a pause or a resume needs it: `approve` alone needs no crypto.
+    let signer: TokenSigner | undefined;
+    const signerOf = (): TokenSigner =>
+      (signer ??= tokenSigner(approvalSecret!, approvalTtlMs, approvalOwner, (options as WithApprovalHooks)[APPROVAL_HOOKS]?.subtle));
+    const fail = (error: unknown): void => subscriber.error(error);
 
     const turn = (step: number, messages: ChatMessage[]): void => {
       let state = initialMessageState();
@@ -114,7 +180,7 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
             state = reduceMessage(state, event);
             subscriber.next(event);
           },
-          error: (error: unknown) => subscriber.error(error),
+          error: fail,
           complete: () => afterTurn(step, messages, state.response),
         }),
       );
@@ -130,17 +196,24 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
         return;
       }
       const results = new Map<ToolCall, ToolResultEvent>();
+      const paused: PausedCall[] = [];
       subscriber.add(
-        untilAborted(runToolCalls(calls, step, tools, toolConcurrency, trace), streamOptions).subscribe({
-          next: (result) => {
-            results.set(result.call, result);
-            subscriber.next(result);
+        untilAborted(runToolCalls(calls, step, tools, toolConcurrency, trace, { approve }), streamOptions).subscribe({
+          next: (event) => {
+            if (event.type === 'tool-approval-pause') return void paused.push(event);
+            if (event.type === 'tool-result') results.set(event.call, event);
+            subscriber.next(event);
           },
-          error: (error: unknown) => subscriber.error(error),
+          error: fail,
           complete: () => {
             // In call order, whatever order they finished in.
-            const toolResults = calls.map((call) => toolMessageOf(results.get(call)!));
+            const toolResults = calls.filter((call) => results.has(call)).map((call) => toolMessageOf(results.get(call)!));
             const history = [...messages, assistant, ...toolResults];
+            if (paused.length > 0) {
+              // Tokens only here: for calls the model made in a response this loop streamed.
+              const waiting = calls.flatMap((call) => paused.filter((p) => p.call === call));
+              return pause(step, response, toolResults, history, waiting);
+            }
             subscriber.next(stepEnd(step, response, toolResults, history));
             if (subscriber.closed) return; // unsubscribed at step-end: no further request
             if (step >= maxSteps) subscriber.error(new CohereMaxStepsError(maxSteps, history));
@@ -150,8 +223,114 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
       );
     };
 
-    turn(1, request.messages);
+    /**
+     * Ends the loop at a pause: a `tool-approval-request` with its token for
+     * each waiting call (a new token, or the one it came back with), then the
+     * `step-end` listing them as `pending`, then completion.
+     */
+    const pause = (
+      step: number,
+      response: ChatResponseSnapshot,
+      toolResults: ToolMessage[],
+      history: ChatMessage[],
+      waiting: readonly (ToolApprovalRequest & { token?: string })[],
+    ): void => {
+      const now = Date.now();
+      Promise.all(waiting.map((w) => (w.token !== undefined ? Promise.resolve(w.token) : signerOf().mint(w.call, now))))
+        .then((tokens) => {
+          if (subscriber.closed) return;
+          const pending: PendingToolCall[] = waiting.map(({ step: at, call, args }, i) => ({ step: at, call, args, token: tokens[i]! }));
+          for (const waiter of pending) subscriber.next({ type: 'tool-approval-request', ...waiter });
+          subscriber.next({ ...stepEnd(step, response, toolResults, history), pending });
+          subscriber.complete();
+        })
+        .catch(fail);
+    };
+
+    /**
+     * Step 0 of a resumed pause: settles the calls the conversation leaves
+     * waiting by their decisions (runs, denials, refusals), then calls the
+     * model, or pauses again for the calls still undecided.
+     */
+    const resume = (decisions: readonly ToolApprovalDecision[]): void => {
+      const messages = request.messages;
+      const open = waitingCalls(messages);
+      if (!open) return turn(1, messages);
+      const claim = claimApproval ?? defaultClaims();
+      Promise.all(open.calls.map((call) => settle(call, decisions, signerOf(), claim)))
+        .then((settled) => {
+          if (subscriber.closed) return;
+          const results = new Map<ToolCall, ToolResultEvent>();
+          const report = (result: ToolResultEvent): void => {
+            results.set(result.call, result);
+            subscriber.next(result);
+          };
+          for (const s of settled) if ('error' in s) report({ type: 'tool-result', step: 0, call: s.call, error: s.error });
+          const approved = settled.filter((s): s is Extract<Settlement, { run: true }> => 'run' in s).map((s) => s.call);
+          const undecided = settled.filter((s): s is Extract<Settlement, { token: string }> => 'token' in s);
+          subscriber.add(
+            untilAborted(
+              runToolCalls(approved, 0, tools, toolConcurrency, trace, { approve, approved: new Set(approved) }),
+              streamOptions,
+            ).subscribe({
+              next: (event) => {
+                if (event.type === 'tool-result') report(event);
+              },
+              error: fail,
+              complete: () => {
+                const toolResults = open.calls.filter((call) => results.has(call)).map((call) => toolMessageOf(results.get(call)!));
+                const history = [...messages, ...toolResults];
+                if (undecided.length > 0) {
+                  return pause(
+                    0,
+                    open.response,
+                    toolResults,
+                    history,
+                    undecided.map(({ call, token, args }) => ({ step: 0, call, args, token })),
+                  );
+                }
+                turn(1, history);
+              },
+            }),
+          );
+        })
+        .catch(fail);
+    };
+
+    if (approvals !== undefined) resume(approvals);
+    else turn(1, request.messages);
   });
+}
+
+/**
+ * The approval options: a `CohereConfigError` for one that can never work,
+ * or for a loop that may pause (a tool that needs approval, no `approve`)
+ * or resume (`approvals`) without an `approvalSecret`.
+ */
+function checkApproval(options: RunToolsOptions): CohereConfigError | undefined {
+  const { approve, approvals, approvalSecret, approvalTtlMs, approvalOwner, claimApproval, tools } = options;
+  if (approve !== undefined && typeof approve !== 'function') return new CohereConfigError('approve', 'expected a function');
+  if (claimApproval !== undefined && typeof claimApproval !== 'function')
+    return new CohereConfigError('claimApproval', 'expected a function');
+  if (approvalOwner !== undefined && typeof approvalOwner !== 'string') return new CohereConfigError('approvalOwner', 'expected a string');
+  if (approvalTtlMs !== undefined && !(typeof approvalTtlMs === 'number' && approvalTtlMs > 0 && approvalTtlMs < Infinity)) {
+    return new CohereConfigError('approvalTtlMs', `expected milliseconds, more than 0, got ${String(approvalTtlMs)}`);
+  }
+  if (approvals !== undefined) {
+    const problem = approvalsProblem(approvals);
+    if (problem) return new CohereConfigError('approvals', problem);
+  }
+  const pauses = !approve && Object.values(tools).some((tool) => !!tool?.needsApproval);
+  if (approvalSecret === undefined && !pauses && approvals === undefined) return undefined;
+  if (typeof approvalSecret !== 'string' || approvalSecret.length < MIN_SECRET_LENGTH) {
+    const why = pauses
+      ? 'a tool needs approval and there is no `approve`, so the loop pauses: '
+      : approvals
+        ? 'resuming with `approvals`: '
+        : '';
+    return new CohereConfigError('approvalSecret', `${why}expected a secret string of ${MIN_SECRET_LENGTH} characters or more`);
+  }
+  return undefined;
 }
 
 /** The loop's own options: a `CohereConfigError` naming the one that can never work. */

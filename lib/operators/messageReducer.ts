@@ -114,6 +114,7 @@ export function reduceMessage(state: MessageState, event: ToolLoopEvent): Messag
     case 'citation-end':
     case 'debug':
     case 'tool-result':
+    case 'tool-approval-request':
     case 'step-end':
       return s;
     default:

@@ -8,6 +8,32 @@ const EMPTY = new Uint8Array(0);
 const MIN_BUFFER = 16 * 1024;
 const KEEP_BUFFER = 64 * 1024;
 
+/**
+ * Where a {@link ClientStream} can write directly instead of through its web
+ * stream: `toNodeHandler`'s `ServerResponse` (a string goes to the socket as
+ * it is, with no encoding here and no promise per chunk).
+ */
+export interface DirectSink {
+  /** Writes a chunk; `false` when the destination is full: the stream then waits for {@link ClientStream.drain}. */
+  write(chunk: string | Uint8Array): boolean;
+  /** Everything is written: finish. */
+  end(): void;
+  /** The client was dropped: close at once. */
+  destroy(): void;
+}
+
+/** The ClientStream behind each stream it made, for {@link directClient}. */
+const clients = new WeakMap<ReadableStream<Uint8Array>, ClientStream>();
+
+/**
+ * The {@link ClientStream} whose web stream `body` is, when nobody has begun
+ * to read it: a server adapter may then {@link ClientStream.attach} its socket
+ * and skip the web stream. Any other body: `undefined` (read it as a stream).
+ */
+export function directClient(body: ReadableStream<Uint8Array>): ClientStream | undefined {
+  return body.locked ? undefined : clients.get(body);
+}
+
 /** How a {@link ClientStream} paces one client. */
 export interface ClientStreamOptions {
   /** Bytes waiting for the client past which `ready()` asks the producer to wait. */
@@ -46,6 +72,9 @@ export interface ClientStreamOptions {
  *
  * A stream is the end of one client's path; a resumable generation (several
  * clients, a store) feeds one per client.
+ *
+ * `toNodeHandler` writes to the socket directly ({@link attach}): the same
+ * pacing with `'drain'` as the client's read, and no web stream between.
  */
 export class ClientStream {
   readonly stream: ReadableStream<Uint8Array>;
@@ -66,6 +95,8 @@ export class ClientStream {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private watch: ReturnType<typeof setTimeout> | undefined;
   private waiters: (() => void)[] = [];
+  /** Written to directly, once attached (the web stream is then never read). */
+  private sink: DirectSink | undefined;
 
   constructor(private readonly options: ClientStreamOptions) {
     this.stream = new ReadableStream<Uint8Array>(
@@ -74,14 +105,11 @@ export class ClientStream {
           this.controller = controller;
         },
         pull: () => this.pull(),
-        cancel: () => {
-          if (this.done) return;
-          this.finish();
-          options.onCancel();
-        },
+        cancel: () => this.cancel(),
       },
       { highWaterMark: 0 },
     );
+    clients.set(this.stream, this);
     const { heartbeatMs } = options;
     if (heartbeatMs > 0 && heartbeatMs < Infinity) {
       this.heartbeat = setInterval(() => {
@@ -102,6 +130,11 @@ export class ClientStream {
     if (this.done || this.ended) return;
     this.sent = true;
     if (this.wanted) {
+      if (this.sink) {
+        // The socket had room: the text goes as it is; a full socket's 'drain' is the next read.
+        this.wanted = this.sink.write(text);
+        return;
+      }
       this.wanted = false;
       this.controller!.enqueue(encoder.encode(text));
       return;
@@ -135,6 +168,30 @@ export class ClientStream {
     return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
+  /**
+   * Writes to `sink` from now on instead of the web stream (which is then
+   * never read): what waits goes at once; the sink's `'drain'` must call
+   * {@link drain}, its going away {@link cancel}. Only before the web stream
+   * is read ({@link directClient}).
+   */
+  attach(sink: DirectSink): void {
+    if (this.sink !== undefined || this.reads > 0) throw new Error('this client stream is read already');
+    this.sink = sink;
+    if (!this.done) this.pull();
+  }
+
+  /** The attached sink has room again: its next read. */
+  drain(): void {
+    if (!this.done && !this.wanted) this.pull();
+  }
+
+  /** The client went away: stop, and tell the producer. */
+  cancel(): void {
+    if (this.done) return;
+    this.finish();
+    this.options.onCancel();
+  }
+
   private pull(): void {
     this.reads++;
     if (this.bytes > 0) {
@@ -142,9 +199,18 @@ export class ClientStream {
       this.bytes = 0;
       // A buffer grown large for a burst is not kept for the quiet that follows.
       if (this.pending.length > KEEP_BUFFER) this.pending = EMPTY;
-      this.controller!.enqueue(chunk);
+      if (this.sink === undefined) {
+        // A web stream pulls again when it wants more.
+        this.controller!.enqueue(chunk);
+        this.release();
+        return;
+      }
+      // A sink with room wants more now; a full one says so at its 'drain'.
+      const room = this.sink.write(chunk);
       this.release();
-    } else if (this.ended) {
+      if (!room) return;
+    }
+    if (this.ended) {
       this.close();
     } else {
       this.wanted = true;
@@ -177,16 +243,24 @@ export class ClientStream {
     this.watch = setTimeout(check, limit / 4);
   }
 
-  private drop(): void {
+  /**
+   * Drops the client now, as a stuck one is: the stream errors (the runtime
+   * closes the connection) and `onDrop` is called. For a generation's
+   * reader that fell `maxBufferedBytes` behind (the generation never waits
+   * for it; it can resume from the store).
+   */
+  drop(): void {
     if (this.done) return;
     this.finish();
-    this.controller!.error(new CohereError(`the client read nothing for ${this.options.clientTimeoutMs} ms: dropped`));
+    if (this.sink) this.sink.destroy();
+    else this.controller!.error(new CohereError(`the client read nothing for ${this.options.clientTimeoutMs} ms: dropped`));
     this.options.onDrop();
   }
 
   private close(): void {
     this.finish();
-    this.controller!.close();
+    if (this.sink) this.sink.end();
+    else this.controller!.close();
   }
 
   private finish(): void {

@@ -13,21 +13,26 @@ import {
 import type { Observable } from 'rxjs';
 import {
   MULTI_MESSAGE,
+  RELAY_APPROVAL_REQUEST,
   RELAY_HEADER,
   RELAY_HOOKS,
   RELAY_STEP_END,
   RELAY_TOOL_RESULT,
   SINGLE_MESSAGE,
+  type RelayErrorInfo,
   type RelayHooks,
 } from '../internal/relay';
 import { decodingScrub, parseScrubbed } from '../internal/scrubDecoded';
+import { relayApprovals, type RelayApprovalOptions } from './approvals';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
 import { FrameWriter } from './frames';
+import { generationPath, generations } from './generations';
 import { originPolicy } from './originPolicy';
 import { isJsonRequest, readChatRequest } from './readBody';
-import { errorResponseOf, relayErrorInfo, SHOULD_RETRY } from './relayErrors';
+import { errorResponseOf, jsonError, relayErrorInfo, SHOULD_RETRY } from './relayErrors';
 import { browserLoopEvent, guardTools } from './relayTools';
+import type { GenerationStore } from './stores/GenerationStore';
 import { heartbeatOf } from './toEventStream';
 
 /** The chat request as the browser sent it (any JSON object; `prepare` decides what it may hold). */
@@ -38,7 +43,7 @@ export type IncomingChatRequest = ChatRequest & Record<string, unknown>;
  * `signal` (each request's own signal is used), used for the upstream
  * request with the **server's** key, plus the relay's own.
  */
-export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'> {
+export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'>, RelayApprovalOptions {
   /**
    * Called with each parsed body before anything goes upstream: the place to
    * authenticate (cookies, a session, a CSRF token), rate-limit, and rewrite
@@ -129,6 +134,24 @@ export interface ChatHandlerOptions extends Omit<ChatStreamOptions, 'signal'> {
    * it with care): for your logs and metrics. What it throws is ignored.
    */
   onError?: ((error: unknown, request: Request) => void) | undefined;
+  /**
+   * Where generations are kept: with a store, a `POST` starts a
+   * **generation** that outlives its connection (a disconnect does not stop
+   * it; `DELETE …/v2/chat/{id}` does), its response says its id in
+   * `X-Cohere-Rx-Generation` and numbers every frame (`id: 1`, `id: 2`…),
+   * and `GET …/v2/chat/{id}` with `Last-Event-ID` resumes it, on any
+   * instance sharing the store (docs/server.md, "Resumable generations").
+   * `memoryStore()` for one process, `redisStore({ url })` for several.
+   * @default undefined (no generations: a disconnect closes the upstream request)
+   */
+  store?: GenerationStore | undefined;
+  /**
+   * With a `store`: who a request comes from (a session's user id), recorded
+   * when a generation starts; a resume or a stop from anyone else is 404.
+   * Throw a `CohereRelayError` to refuse the request (a 401).
+   * @default undefined (every generation belongs to everyone who has its id)
+   */
+  owner?: ((request: Request) => string | Promise<string>) | undefined;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -155,6 +178,14 @@ const DEFAULT_TOOL_CONCURRENCY = 4;
  * `stream: true` and the request's `signal`, so a browser that goes away
  * closes the upstream request and stops running tools.
  *
+ * With a `store`, each `POST` starts a **generation** instead: its id in
+ * `X-Cohere-Rx-Generation`, `id: <n>` on every frame, every frame kept in
+ * the store; it runs on its own signal, so a browser that goes away stops
+ * nothing. `GET …/v2/chat/{id}` (with `Last-Event-ID`) resumes it on any
+ * instance sharing the store, `DELETE …/v2/chat/{id}` stops it (the upstream
+ * request aborted, the tools stopped), only for its `owner` (404 for anyone
+ * else); other methods there are 405 (docs/server.md, "Resumable generations").
+ *
  * It waits for the first event before answering: an error before it is
  * answered as Cohere would, with a Cohere-shaped JSON body `{ "message": … }`
  * (the upstream's status, but 502 when the upstream refused the relay's own
@@ -174,6 +205,9 @@ const DEFAULT_TOOL_CONCURRENCY = 4;
  *               s--d--d--e--|
  * upstream 429 before any event  ──►  browser gets 429 {"message": …}, x-should-retry: false
  * upstream cut after d           ──►  browser gets s--d--x| (x: error frame → CohereConnectionError)
+ * with a store: POST ──► 200, X-Cohere-Rx-Generation: g, frames id: 1 2 3 …  (the browser goes away after 2)
+ *               GET …/v2/chat/g, Last-Event-ID: 2 ──► 3--4--e--|                (from the store, then live)
+ *               DELETE …/v2/chat/g ──► 202; every listener: …--x| (x → CohereAbortError)
  * ```
  *
  * ## Example
@@ -214,8 +248,25 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     maxSteps,
     toolConcurrency,
     onError,
+    approvalSecret,
+    approvalTtlMs,
+    approvalOwner,
+    claimApproval,
+    store,
+    owner,
     ...streamOptions
   } = options;
+  // Tool approval (lib/server/approvals.ts): checked here, at set-up.
+  // With `owner`, tokens are bound to the request's owner; with a store, a token is spent once across instances.
+  const approvals = relayApprovals(
+    {
+      approvalSecret,
+      approvalTtlMs,
+      approvalOwner: approvalOwner ?? owner,
+      claimApproval: claimApproval ?? (store ? (token, ttlMs) => store.claim(`approval:${token}`, ttlMs) : undefined),
+    },
+    tools,
+  );
   delete (streamOptions as ChatStreamOptions).signal; // each request's own signal, never one shared by all
   const heartbeat = heartbeatOf(heartbeatMs);
   const maxBytes = amount('maxBodyBytes', maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 'a number of bytes, 0 or more');
@@ -237,6 +288,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       // a logger that fails must not change the answer
     }
   };
+  const pacing = { heartbeatMs: heartbeat, maxBufferedBytes: maxBuffered, clientTimeoutMs: clientTimeout };
+  // Resumable generations (lib/server/generations.ts), with a store only.
+  const kept = store === undefined ? undefined : generations({ store, owner, multi: tools !== undefined, report, ...pacing });
 
   return async (request: Request): Promise<Response> => {
     // With an apiKey function, each request has its own scrubber, which learns every key the function gives;
@@ -247,6 +301,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       // The same rules for every method: a page on another site learns nothing here.
       const foreign = refusal(request);
       if (foreign !== undefined) return jsonError(403, foreign, FINAL);
+      const generationId = kept && generationPath(request);
+      if (kept && generationId !== undefined) return await kept.serve(request, generationId, scrub);
       if (request.method !== 'POST') {
         return jsonError(405, `method ${request.method} is not allowed: POST a chat request`, { ...FINAL, allow: 'POST' });
       }
@@ -263,6 +319,9 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       if (tools && 'tools' in incoming) {
         return jsonError(400, 'invalid request: this relay runs its own tools; a request must not carry `tools`', FINAL);
       }
+      // Decisions on paused calls: out of the body before prepare (never upstream), for the loop.
+      const lifted = approvals.lift(incoming);
+      if ('error' in lifted) return jsonError(400, lifted.error, FINAL);
       // The browser's own messages as it sent them, before prepare can add to them (tools only: step-end).
       const own: ChatMessage[] = tools ? copyMessages(incoming.messages) : [];
       let body: ChatRequest = incoming;
@@ -275,10 +334,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           body = prepared;
         }
       }
-      const signal = request.signal;
+      const approvalOptions = tools ? await approvals.loopOptions(request, lifted.approvals) : {};
+      // With a store, the generation runs on its own signal (a stop, a store failure), not the request's.
+      const generation = kept ? await kept.start(request) : undefined;
+      const signal = generation ? generation.signal : request.signal;
       // Telemetry hook (lib/internal/telemetry.ts): the caller's trace context (`traceparent`) is continued.
       const telemetry = streamOptions.telemetry?.incoming?.(request.headers) ?? streamOptions.telemetry;
-      const writer = new FrameWriter();
+      const writer = new FrameWriter(generation !== undefined);
       // The upstream event decoded last and its data text as received (RelayHooks.tap).
       let tapped: object | undefined;
       let tappedData = '';
@@ -299,6 +361,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         const type = (event as { type?: unknown }).type;
         if (type === 'tool-result') return writer.relay(RELAY_TOOL_RESULT, browserLoopEvent(event as ToolResultEvent, own, sent, scrub));
         if (type === 'step-end') return writer.relay(RELAY_STEP_END, browserLoopEvent(event as StepEndEvent, own, sent, scrub));
+        if (type === 'tool-approval-request') return writer.relay(RELAY_APPROVAL_REQUEST, event as object);
         return writer.upstream(event);
       };
       const source = (ready: () => Promise<void> | undefined): Observable<unknown> => {
@@ -311,32 +374,27 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
           tools: guardTools(tools, scrub, (error) => report(error, request)),
           maxSteps,
           toolConcurrency: toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
+          ...approvalOptions,
           signal,
           [RELAY_HOOKS]: hooks,
         } as ChatStreamOptions & { tools: Record<string, ToolDefinition> });
       };
-      const { stream, first } = openEventStream(source, {
-        writer,
-        frame,
-        describe: (error) => {
-          report(error, request);
-          return relayErrorInfo(error, scrub);
-        },
-        heartbeatMs: heartbeat,
-        maxBufferedBytes: maxBuffered,
-        clientTimeoutMs: clientTimeout,
-        onDrop: () =>
-          report(
-            new CohereError(`a client read nothing for ${clientTimeout} ms while frames waited: dropped, its upstream request closed`),
-            request,
-          ),
-      });
+      const describe = (error: unknown): RelayErrorInfo => {
+        report(error, request);
+        return relayErrorInfo(error, scrub);
+      };
+      const dropped = (what: string) => () =>
+        report(new CohereError(`a client read nothing for ${clientTimeout} ms while frames waited: dropped, ${what}`), request);
+      const { stream, first } = generation
+        ? kept!.open(source, generation, { writer, frame, describe, scrub, request, onDrop: dropped('its generation goes on') })
+        : openEventStream(source, { writer, frame, describe, ...pacing, onDrop: dropped('its upstream request closed') });
       const failed = await first;
       if (failed) {
         void stream.cancel().catch(() => undefined);
         const { status, message, headers } = errorResponseOf(failed.error, scrub);
         return jsonError(status, message, headers);
       }
+      if (generation) return new Response(stream, { status: 200, headers: kept!.headers(generation.id) });
       return new Response(stream, {
         status: 200,
         headers: {
@@ -410,21 +468,6 @@ function perRequestKey(options: ChatStreamOptions, shared: Scrub): { options: Ch
       return key;
     });
   return { options: { ...options, apiKey }, scrub };
-}
-
-/** A Cohere-shaped JSON error: `{ "message": … }`, with its length (so a client has it whole before a close). */
-function jsonError(status: number, message: string, headers: Record<string, string> = {}): Response {
-  const body = new TextEncoder().encode(JSON.stringify({ message }));
-  return new Response(body, {
-    status,
-    headers: {
-      ...headers,
-      'content-type': 'application/json',
-      'content-length': String(body.byteLength),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    },
-  });
 }
 
 /** A `Response` of this realm or of another fetch implementation. */

@@ -1,4 +1,4 @@
-import { RELAY_ERROR, RELAY_STEP_END, RELAY_TOOL_RESULT, RESERVED_PREFIX } from '../internal/relay';
+import { RELAY_APPROVAL_REQUEST, RELAY_ERROR, RELAY_STEP_END, RELAY_TOOL_RESULT, RESERVED_PREFIX } from '../internal/relay';
 
 /**
  * The relay's own frame names: the only SSE `event:` names in the reserved
@@ -6,7 +6,7 @@ import { RELAY_ERROR, RELAY_STEP_END, RELAY_TOOL_RESULT, RESERVED_PREFIX } from 
  * acts on (lib/stream/relayEvents.ts). A later frame (an approval request, a
  * pause) is added here and there.
  */
-export type RelayFrameName = typeof RELAY_ERROR | typeof RELAY_TOOL_RESULT | typeof RELAY_STEP_END;
+export type RelayFrameName = typeof RELAY_ERROR | typeof RELAY_TOOL_RESULT | typeof RELAY_STEP_END | typeof RELAY_APPROVAL_REQUEST;
 
 /** Cohere's own event types: written under their name with no further check (the hot path). */
 const COHERE_TYPES = new Set([

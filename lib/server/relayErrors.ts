@@ -64,6 +64,8 @@ export function relayErrorInfo(error: unknown, scrub: Scrub): RelayErrorInfo {
  *   (connection, content type, parse, a body that ended at once): 502, in
  *   words that never name the upstream's host or port;
  * - `CohereAbortError` (the client went away): 499, which nobody reads;
+ * - `CohereStoreError` (a generation store): 404 for `'not-found'`, else
+ *   503 without `x-should-retry` (nothing went upstream: a retry may do better);
  * - anything else (a bad server option, a bug): 500, without its text.
  *
  * Every answer but `prepare`'s own says `x-should-retry: false`: the relay
@@ -96,6 +98,10 @@ export function errorResponseOf(error: unknown, scrub: Scrub): { status: number;
       return { status: 502, message: NOT_A_STREAM, headers };
     case 'CohereAbortError':
       return { status: 499, message: 'the client went away', headers };
+    case 'CohereStoreError':
+      // The store's fixed words (never its address). Unreachable: nothing went upstream, so a retry may do better.
+      if (e['reason'] === 'not-found') return { status: 404, message: error.message, headers };
+      return { status: 503, message: error.message, headers: {} };
   }
   return { status: 500, message: 'internal server error', headers };
 }
@@ -121,4 +127,19 @@ function httpStatus(value: unknown, fallback: number): number {
 export function bounded(text: string, max = MAX_UPSTREAM_WORDS): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/** A Cohere-shaped JSON error: `{ "message": … }`, with its length (so a client has it whole before a close). */
+export function jsonError(status: number, message: string, headers: Record<string, string> = {}): Response {
+  const body = new TextEncoder().encode(JSON.stringify({ message }));
+  return new Response(body, {
+    status,
+    headers: {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': String(body.byteLength),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
 }

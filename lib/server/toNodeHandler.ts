@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ClientStream, directClient } from './clientStream';
 
-/** A `node:http` request, possibly with a body Express (or another middleware) has parsed already. */
-export type NodeRequest = IncomingMessage & { body?: unknown };
+/**
+ * A `node:http` request, possibly with a body Express (or another middleware)
+ * has parsed already, and the path as it came (`originalUrl`) where a router
+ * mounted the handler under a prefix (Express's `app.use('/api/v2/chat', …)`).
+ */
+export type NodeRequest = IncomingMessage & { body?: unknown; originalUrl?: string | undefined };
 
 /** After answering a request whose body was not read to its end, at most this much more of it is read… */
 const LINGER_BYTES = 64 * 1024;
@@ -17,7 +22,10 @@ const LINGER_MS = 1000;
  * has already read it), calls the handler, and streams the `Response` body
  * to the socket, waiting for `'drain'` when the socket is full: it reads the
  * next chunk of the body only once the socket has taken the last one, which
- * is how the handler learns that a client is not reading. A client that
+ * is how the handler learns that a client is not reading. The bodies of
+ * cohere-rx's own answers (`createChatHandler`, `toEventStream`) skip the web
+ * stream: their frames go to the socket as text, paced by the same `'drain'`
+ * (a body wrapped in a transform is read as any other). A client that
  * goes away before the end (the response closes unfinished) aborts the
  * `Request`'s `signal` and cancels the body: a chat handler then unsubscribes,
  * which closes its upstream request and stops running tools. A body that
@@ -67,11 +75,13 @@ export function toNodeHandler(
 async function serve(handler: (request: Request) => Response | Promise<Response>, req: NodeRequest, res: ServerResponse): Promise<void> {
   const controller = new AbortController();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let direct: ClientStream | undefined;
   let gone = false;
   res.on('close', () => {
     if (res.writableFinished) return;
     gone = true;
     controller.abort();
+    direct?.cancel();
     void reader?.cancel().catch(() => undefined);
   });
   let request: Request;
@@ -104,6 +114,19 @@ async function serve(handler: (request: Request) => Response | Promise<Response>
       return finish(req, res, unread);
     }
     res.flushHeaders();
+    direct = directClient(response.body);
+    if (direct) {
+      // cohere-rx's own stream (createChatHandler, toEventStream): its frames go to the socket as they are,
+      // paced by 'drain', with no web stream between.
+      const client = direct;
+      res.on('drain', () => client.drain());
+      client.attach({
+        write: (chunk) => res.write(chunk),
+        end: () => void finish(req, res, unread),
+        destroy: () => res.destroy(),
+      });
+      return;
+    }
     reader = response.body.getReader();
     // A body that errors while a write waits for 'drain' (a client dropped for not reading): close at once.
     reader.closed.catch(() => {
@@ -199,7 +222,9 @@ function toRequest(req: NodeRequest, signal: AbortSignal, body: { stop: () => vo
   const secure = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   let url: URL;
   try {
-    url = new URL(`${secure ? 'https' : 'http'}://${host}${req.url ?? '/'}`);
+    // The whole path, also under a router's prefix: a chat handler tells `…/v2/chat/{id}` by it.
+    const path = typeof req.originalUrl === 'string' && req.originalUrl.startsWith('/') ? req.originalUrl : (req.url ?? '/');
+    url = new URL(`${secure ? 'https' : 'http'}://${host}${path}`);
   } catch {
     throw new BadRequest('invalid request: its Host header and path make no URL');
   }

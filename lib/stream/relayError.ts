@@ -1,3 +1,4 @@
+import { CohereAbortError } from '../errors/CohereAbortError';
 import { CohereApiError } from '../errors/CohereApiError';
 import { CohereConnectionError } from '../errors/CohereConnectionError';
 import { CohereError } from '../errors/CohereError';
@@ -50,6 +51,9 @@ export function errorFromRelay(
       return new CohereIncompleteStreamError(emitted);
     case 'CohereMaxStepsError':
       return new CohereMaxStepsError(Number(info.maxSteps) || 0, messages);
+    case 'CohereAbortError':
+      // A generation stopped (DELETE …/v2/chat/{id}, from this page or another): the answer ends unfinished.
+      return new CohereAbortError({ cause: new CohereError(message) });
   }
   return new CohereError(message);
 }

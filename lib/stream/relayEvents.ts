@@ -30,14 +30,20 @@ export interface RelaySink {
  * of them (`cohere-rx-error`, `step-end`) came under another name: it is an
  * event like any other. For a server-side tool loop (`multi-message`) every
  * message passes, and the end is the body's end after a `message-end` that
- * is not `TOOL_CALL`.
+ * is not `TOOL_CALL`, or after a `step-end` with `pending` calls (the loop
+ * paused for a person's approval: `cohere-rx-approval-request` frames came
+ * before it, emitted as `tool-approval-request` events).
  */
 export function relayEvents(multi: boolean, sink: RelaySink): (event: ChatStreamEvent, message: EventSourceMessage) => void {
   let messages: ChatMessage[] = [];
   return (event, { event: name }) => {
     if (name?.startsWith(RESERVED_PREFIX)) {
       if (name === RELAY_ERROR) return sink.fail(event as unknown as RelayErrorFrame, messages);
-      if (name === RELAY_STEP_END) messages = (event as unknown as StepEndEvent).messages;
+      if (name === RELAY_STEP_END) {
+        messages = (event as unknown as StepEndEvent).messages;
+        // A pause (calls wait for a person's decision): the body's end is the loop's intended end.
+        if ((event as unknown as StepEndEvent).pending?.length) sink.setEnd({ type: 'message-end' });
+      }
       return sink.emit(event);
     }
     if (!multi) return sink.plain(event);

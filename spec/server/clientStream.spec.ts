@@ -1,4 +1,4 @@
-import { ClientStream, type ClientStreamOptions } from '../../lib/server/clientStream';
+import { ClientStream, type ClientStreamOptions, directClient } from '../../lib/server/clientStream';
 
 // The pacing of one client, with fake timers: what is held, when the producer
 // is asked to wait, and when a client counts as stuck.
@@ -117,5 +117,108 @@ describe('ClientStream', () => {
     expect(decoder.decode((await reader.read()).value)).toBe('a');
     expect((await reader.read()).done).toBe(true);
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('ClientStream attached to a sink (toNodeHandler writes to the socket directly)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** A destination with `room` writes of space before it reports full, as a socket does. */
+  function sinkOf(room = Infinity) {
+    const sink = {
+      chunks: [] as string[],
+      room,
+      ended: 0,
+      destroyed: 0,
+      write(chunk: string | Uint8Array): boolean {
+        sink.chunks.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk));
+        return --sink.room > 0;
+      },
+      end: () => void sink.ended++,
+      destroy: () => void sink.destroyed++,
+    };
+    return sink;
+  }
+  function attached(options: Partial<ClientStreamOptions> = {}, room = Infinity) {
+    const events = { cancelled: 0, dropped: 0 };
+    const client = new ClientStream({
+      maxBufferedBytes: 100,
+      clientTimeoutMs: 1000,
+      heartbeatMs: 0,
+      onCancel: () => events.cancelled++,
+      onDrop: () => events.dropped++,
+      ...options,
+    });
+    return { client, events, sink: sinkOf(room) };
+  }
+
+  it('should be found by its stream until the stream is read, and never for another stream', () => {
+    const { client } = attached();
+    expect(directClient(client.stream)).toBe(client);
+    expect(directClient(new ReadableStream())).toBeUndefined();
+    const other = attached().client;
+    other.stream.getReader();
+    expect(directClient(other.stream)).toBeUndefined();
+  });
+
+  it('should send what waited at attachment as one write, then each frame as it comes, as text', () => {
+    const { client, sink } = attached();
+    client.write('a');
+    client.write('b');
+    client.attach(sink);
+    client.write('c');
+    client.write('d');
+    expect(sink.chunks).toEqual(['ab', 'c', 'd']);
+  });
+
+  it("should hold frames while the sink is full, send them as one write at its 'drain', and end after them", () => {
+    const { client, sink } = attached({ maxBufferedBytes: 4 }, 1);
+    client.attach(sink);
+    client.write('1'); // fills the sink
+    client.write('23');
+    client.write('45');
+    expect(sink.chunks).toEqual(['1']);
+    expect(client.ready()).toBeInstanceOf(Promise);
+    client.end();
+    expect(sink.ended).toBe(0);
+    sink.room = Infinity;
+    client.drain();
+    expect(sink.chunks).toEqual(['1', '2345']);
+    expect(sink.ended).toBe(1);
+    expect(client.ready()).toBeUndefined();
+  });
+
+  it('should drop an attached client that drains nothing for clientTimeoutMs while frames wait: the sink is destroyed', () => {
+    const { client, sink, events } = attached({ clientTimeoutMs: 1000 }, 1);
+    client.attach(sink);
+    client.write('x');
+    client.write('y');
+    jest.advanceTimersByTime(2100);
+    expect(sink.destroyed).toBe(1);
+    expect(events.dropped).toBe(1);
+    expect(sink.ended).toBe(0);
+  });
+
+  it('should stop and tell the producer once when the attached client goes away', () => {
+    const { client, sink, events } = attached();
+    client.attach(sink);
+    client.cancel();
+    client.cancel();
+    client.write('late');
+    expect(events.cancelled).toBe(1);
+    expect(sink.chunks).toEqual([]);
+  });
+
+  it('should refuse a second attachment, and an attachment after the web stream was read', async () => {
+    const { client, sink } = attached();
+    client.attach(sink);
+    expect(() => client.attach(sinkOf())).toThrow('read already');
+    const read = attached().client;
+    const reader = read.stream.getReader();
+    const pending = reader.read();
+    read.write('x');
+    await pending;
+    expect(() => read.attach(sinkOf())).toThrow('read already');
   });
 });

@@ -42,14 +42,17 @@ export async function serveRelay(
   let server: Server;
   if (flavour === 'express') {
     const app = express();
-    if (relayFirst) app.all(PATH, (req, res) => handle(req, res));
+    // The relay's paths: POST on PATH, GET and DELETE on PATH/{id} (a generation's, with a store).
+    const paths = [PATH, `${PATH}/:id`];
+    if (relayFirst) app.all(paths, (req, res) => handle(req, res));
     app.use(express.json());
     app.use(express.urlencoded({ extended: false }));
-    if (!relayFirst) app.all(PATH, (req, res) => handle(req, res));
+    if (!relayFirst) app.all(paths, (req, res) => handle(req, res));
     server = createServer(app);
   } else {
     server = createServer((req, res) => {
-      if ((req.url ?? '').split('?')[0] === PATH) handle(req, res);
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      if (path === PATH || (path.startsWith(`${PATH}/`) && !path.slice(PATH.length + 1).includes('/'))) handle(req, res);
       else res.writeHead(404).end();
     });
   }

@@ -52,8 +52,7 @@ interface Reader {
  * import { createChatHandler, memoryStore } from 'cohere-rx/server';
  *
  * const store = memoryStore({ retentionMs: 5 * 60_000 });
- * // pass it as the relay's `store` option (see docs/server.md)
- * const chat = createChatHandler({ apiKey: process.env.CO_API_KEY });
+ * const chat = createChatHandler({ apiKey: process.env.CO_API_KEY, store }); // docs/server.md, "Resumable generations"
  * ```
  *
  * @param options `retentionMs`.

@@ -108,9 +108,8 @@ const DEFAULT_PREFIX = 'cohere-rx:';
  * import { createChatHandler, redisStore } from 'cohere-rx/server';
  *
  * const store = redisStore({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: 'chat:' });
- * // pass it as the relay's `store` option (see docs/server.md); on shutdown:
- * process.once('SIGTERM', () => void store.close());
- * const chat = createChatHandler({ apiKey: process.env.CO_API_KEY });
+ * const chat = createChatHandler({ apiKey: process.env.CO_API_KEY, store }); // docs/server.md, "Resumable generations"
+ * process.once('SIGTERM', () => void store.close()); // on shutdown
  * ```
  *
  * @param options `url` or `client`, and `prefix`, `retentionMs`, `leaseMs`, `timeoutMs`.

@@ -1,11 +1,11 @@
-import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
-import { isCohereError, type Citation } from 'cohere-rx';
-import { Subject, catchError, concat, map, of, scan, switchMap, type Observable } from 'rxjs';
+import { isCohereError, type Citation, type PendingToolCall } from 'cohere-rx';
+import { Observable, Subject, catchError, concat, map, of, scan, switchMap } from 'rxjs';
 import { ChatService, emptyView, type ChatView, type ToolCard } from './chat.service';
 
 type Status = 'idle' | 'streaming' | 'done' | 'stopped' | 'error';
-type Command = { kind: 'ask'; prompt: string; resume?: string } | { kind: 'stop' };
+type Command = { kind: 'ask'; prompt: string; onServer?: boolean; resume?: string } | { kind: 'stop' };
 type Update = { view: ChatView } | { status: Status; error?: string };
 interface UiState {
   status: Status;
@@ -69,7 +69,7 @@ function cardOf({ call, result }: ToolCard) {
   template: `
     <main>
       <h1>cohere-rx <small>streaming in Angular</small></h1>
-      <form id="ask" (submit)="$event.preventDefault(); ask(prompt.value)">
+      <form id="ask" (submit)="$event.preventDefault(); ask(prompt.value, serverTools.checked)">
         <input
           #prompt
           id="prompt"
@@ -78,7 +78,17 @@ function cardOf({ call, result }: ToolCard) {
         />
         <button id="send" type="submit" [disabled]="state().status === 'streaming'">Send</button>
         <button id="stop" type="button" [disabled]="state().status !== 'streaming'" (click)="stop()">Stop</button>
+        <label class="option"><input #serverTools id="server-tools" type="checkbox" /> run the tool on the server, with my approval</label>
       </form>
+      @if (approval(); as approval) {
+        <dialog id="approval" class="approval" open aria-labelledby="approval-question">
+          <p id="approval-question">
+            Allow <code>{{ approval.name }}</code> {{ approval.args }}?
+          </p>
+          <button id="allow" type="button" (click)="approval.decide(true)">Allow</button>
+          <button id="deny" type="button" (click)="approval.decide(false)">Deny</button>
+        </dialog>
+      }
       @if (state().error; as error) {
         <p id="error" class="error" role="alert">{{ error }}</p>
       }
@@ -151,7 +161,9 @@ export class ChatComponent {
           ? of({ status: 'stopped' as const })
           : concat(
               of({ status: 'streaming' as const }),
-              this.chat.ask(command.prompt, command.resume).pipe(map((view) => ({ view }))),
+              this.chat
+                .ask(command.prompt, { decide: command.onServer ? this.decide : undefined, resume: command.resume })
+                .pipe(map((view) => ({ view }))),
               of({ status: 'done' as const }),
             ).pipe(
               catchError((err: unknown) =>
@@ -184,14 +196,32 @@ export class ChatComponent {
     return `${billed.input_tokens ?? 0} input · ${billed.output_tokens ?? 0} output tokens · ${final.finish_reason}`;
   });
 
+  /** The call waiting for the user's Allow or Deny, if any. */
+  readonly approval = signal<{ name: string; args: string; decide: (allowed: boolean) => void } | null>(null);
+
+  /** Asks the user about one call in the dialog: its answer, once; unsubscribing (Stop) closes the dialog. */
+  private readonly decide = (pending: PendingToolCall): Observable<boolean> =>
+    new Observable<boolean>((subscriber) => {
+      this.approval.set({
+        name: pending.call.function.name,
+        args: JSON.stringify(pending.args),
+        decide: (allowed) => {
+          this.approval.set(null);
+          subscriber.next(allowed);
+          subscriber.complete();
+        },
+      });
+      return () => this.approval.set(null);
+    });
+
   constructor() {
     // After a reload mid-answer: the relay still has the turn; continue it.
     const stored = this.chat.storedGeneration();
     if (stored) queueMicrotask(() => this.commands.next({ kind: 'ask', prompt: '', resume: stored }));
   }
 
-  ask(prompt: string): void {
-    this.commands.next({ kind: 'ask', prompt });
+  ask(prompt: string, onServer = false): void {
+    this.commands.next({ kind: 'ask', prompt, onServer });
   }
 
   stop(): void {

@@ -11,6 +11,7 @@ import {
   type ChatResponseSnapshot,
   type Citation,
   type PartialToolCall,
+  type PendingToolCall,
   type ResponseInfo,
   type ToolLoopEvent,
   type ToolResultEvent,
@@ -31,6 +32,7 @@ import {
   type Observable,
 } from 'rxjs';
 import { z } from 'zod';
+import { serverLoop$ } from './approval';
 
 /**
  * Where the app's backend relays Cohere's `/v2/chat` (it adds the API key):
@@ -107,19 +109,25 @@ export class ChatService {
    * for, sends their outputs back (as documents, so the answer can cite
    * them) and streams the next turn. Unsubscribing at any point aborts the
    * request in flight (the relay stops the model) and stops a running tool.
-   * With `resume` (a stored generation id, after a reload), the turn that was
+   *
+   * With `decide`, the tool runs on the server instead (the relay at
+   * `{baseUrl}/approval`), each call once `decide` said yes to it. With
+   * `resume` (a stored generation id, after a reload), the turn that was
    * streaming instead, from its start: its tools are not run (they ran in the
    * page that was reloaded).
    */
-  ask(prompt: string, resume?: string): Observable<ChatView> {
+  ask(
+    prompt: string,
+    how: { decide?: ((pending: PendingToolCall) => Observable<boolean>) | undefined; resume?: string | undefined } = {},
+  ): Observable<ChatView> {
+    const request = { model: 'command-a-03-2025', messages: [{ role: 'user' as const, content: prompt }] };
     // apiKey '' : the browser holds no key; the backend at baseUrl adds it.
     const options = { baseUrl: this.baseUrl, apiKey: '', onResponse: keepGeneration };
-    const source$: Observable<ToolLoopEvent> = resume
-      ? resumeChat$(resume, options)
-      : runTools$(
-          { model: 'command-a-03-2025', messages: [{ role: 'user', content: prompt }] },
-          { ...options, tools: { get_weather }, maxSteps: 4 },
-        );
+    const source$: Observable<ToolLoopEvent> = how.resume
+      ? resumeChat$(how.resume, options)
+      : how.decide
+        ? serverLoop$(request, `${this.baseUrl}/approval`, how.decide)
+        : runTools$(request, { ...options, tools: { get_weather }, maxSteps: 4 });
     const events$ = source$.pipe(
       finalize(() => sessionStorage.removeItem(GENERATION)), // the end, an error, Stop (never a reload: the page is gone)
       share(),

@@ -1,0 +1,45 @@
+// A tool loop that runs on the relay (examples/relay/server.mjs, at
+// /api/approval), where a tool needs the user's yes: the relay pauses at its
+// calls (a `tool-approval-request` per call, then a `step-end` with
+// `pending`, and the response ends); the page asks the user about each one,
+// then sends the conversation back with the decisions (`approvals`, each
+// with the token the relay gave). The relay runs what was allowed, tells
+// the model what was denied, and streams on: one Observable for it all.
+import { chatStream$, isStepEndEvent, type ChatRequest, type PendingToolCall, type StepEndEvent, type ToolLoopEvent } from 'cohere-rx';
+import { concat, concatMap, defer, EMPTY, from, map, take, tap, toArray, type Observable, type ObservableInput } from 'rxjs';
+
+export function serverLoop$(
+  request: ChatRequest,
+  baseUrl: string,
+  decide: (pending: PendingToolCall) => ObservableInput<boolean>,
+): Observable<ToolLoopEvent> {
+  return defer(() => {
+    let paused: StepEndEvent | undefined;
+    const turn$ = (chatStream$(request, { baseUrl, apiKey: '' }) as Observable<ToolLoopEvent>).pipe(
+      tap((event) => {
+        if (isStepEndEvent(event)) paused = event.pending?.length ? event : undefined;
+      }),
+    );
+    const resume$ = defer(() => {
+      if (!paused) return EMPTY;
+      const { messages, pending = [] } = paused;
+      return from(pending).pipe(
+        // One question at a time, in call order.
+        concatMap((waiting) =>
+          from(decide(waiting)).pipe(
+            take(1),
+            map((approved) => ({
+              tool_call_id: waiting.call.id,
+              approved,
+              token: waiting.token,
+              ...(approved ? {} : { reason: 'the user said no' }),
+            })),
+          ),
+        ),
+        toArray(),
+        concatMap((approvals) => serverLoop$({ ...request, messages, approvals } as ChatRequest, baseUrl, decide)),
+      );
+    });
+    return concat(turn$, resume$);
+  });
+}
