@@ -215,12 +215,9 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       }
       inFlight = false;
       decoder.end();
-      if (endEvent) finish();
-      else {
-        const error = new CohereIncompleteStreamError(emitted);
-        if (generation) return error; // resumed
-        fail(error);
-      }
+      if (endEvent) return void finish();
+      if (generation) return new CohereIncompleteStreamError(emitted); // resumed
+      fail(new CohereIncompleteStreamError(emitted));
       return undefined;
     };
 
@@ -254,7 +251,7 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       // Once the response has arrived, the idle limit covers every read, error bodies included.
       const onHeaders = (info: ResponseInfo): void => {
         watchIdle();
-        config.onResponse?.(info);
+        options.onResponse?.(info); // checked by resolveOptions
       };
       for (; ; retries++) {
         inFlight = true;

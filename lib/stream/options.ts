@@ -147,7 +147,6 @@ export interface StreamConfig {
   apiKey: (() => unknown) | undefined;
   /** Removes the key (from any source) from text that may reach an error. */
   scrub: Scrub;
-  onResponse: ((info: ResponseInfo) => void) | undefined;
 }
 
 const DEFAULT_BASE_URL = 'https://api.cohere.com';
@@ -246,7 +245,6 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
     maxBufferSize: count('maxBufferSize', given.maxBufferSize, 16 * 1024 * 1024, 1, true, 'a whole number, 1 or more'),
     apiKey: keyFunction,
     scrub,
-    onResponse: given.onResponse,
   };
 }
 
