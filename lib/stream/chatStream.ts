@@ -130,7 +130,10 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       if (!subscriber.closed) subscriber.error(error);
     };
     const timeout = (phase: 'headers' | 'idle', limitMs: number) => () => fail(new CohereTimeoutError(phase, limitMs));
-    const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
+    const idle = timeout('idle', config.idleTimeoutMs);
+    // A generation's body that falls silent is a dead connection (a relay sends heartbeats):
+    // cancelling it ends the read, and the generation is resumed; anything else times out.
+    const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, () => (generation && body ? body.cancel() : idle()));
 
     /** After `message-end` (and the drain): completes, or errors for `ERROR`/`TIMEOUT`. */
     const finish = (): void => {

@@ -38,6 +38,8 @@ export interface GenerationServerOptions {
   relayStream?: string | undefined;
   /** After this many frames of a response, send nothing more and keep it open (until the client goes). */
   holdAfter?: number | undefined;
+  /** `holdAfter` holds the POST's response only (a silent dead connection); the resumes run on. */
+  holdFirstOnly?: boolean | undefined;
   /** Answer GETs with this status (Cohere-shaped JSON) instead of resuming: 404 forgets every id. */
   getStatus?: number | undefined;
   /** Pause between frames, in ms (0: a setImmediate). @default 0 */
@@ -84,7 +86,9 @@ export async function startGenerationServer(options: GenerationServerOptions): P
   };
 
   const stream = async (res: ServerResponse, after: number): Promise<void> => {
-    const cut = cuts[responses++];
+    const index = responses++;
+    const cut = cuts[index];
+    const hold = options.holdFirstOnly && index > 0 ? undefined : options.holdAfter;
     res.writeHead(200, {
       ...sseHeaders,
       ...(noGeneration ? {} : { 'x-cohere-rx-generation': id }),
@@ -95,7 +99,7 @@ export async function startGenerationServer(options: GenerationServerOptions): P
     for (let seq = after + 1; seq <= events.length; seq++) {
       await pause(options.frameDelayMs ?? 0);
       if (res.destroyed) return;
-      if (options.holdAfter !== undefined && sent >= options.holdAfter) return; // held open: the client ends it
+      if (hold !== undefined && sent >= hold) return; // held open: the client ends it
       const frame = frameOf(seq, events[seq - 1]!, !noGeneration);
       if (cut !== undefined && seq > cut) {
         if (cutKind === 'end') res.end();

@@ -14,6 +14,7 @@ import {
   isCohereConfigError,
   isCohereConnectionError,
   isCohereIncompleteStreamError,
+  isCohereTimeoutError,
   resumeChat$,
   textOnly,
   type ChatStreamEvent,
@@ -161,6 +162,22 @@ describe('chatStream$ with a relay that keeps generations', () => {
     const events = await lastValueFrom(chatStream$(request, optionsOf(s, { maxRetries: 1 })).pipe(toArray()));
     expect(events).toEqual(longTurn);
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['2', '5', '8', '11', '14']);
+  });
+
+  it('should resume a connection that falls silent (idleTimeoutMs) instead of timing out', async () => {
+    // The POST's response sends 5 frames, then nothing, and stays open: a dead connection.
+    const s = await start({ holdAfter: 5, holdFirstOnly: true });
+    const events = await lastValueFrom(chatStream$(request, optionsOf(s, { idleTimeoutMs: 300 })).pipe(toArray()));
+    expect(events).toEqual(longTurn);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5']);
+    await s.loopback.clientClosed(); // the silent connection was closed
+  });
+
+  it('should still time out a silent connection without a generation (no resume)', async () => {
+    const s = await start({ noGeneration: true, holdAfter: 5 });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { idleTimeoutMs: 300 })));
+    expect(errorOf(outcome, isCohereTimeoutError).phase).toBe('idle');
+    expect(s.gets()).toHaveLength(0);
   });
 
   it('should not resume with maxRetries 0: the truncated answer is a CohereIncompleteStreamError', async () => {
