@@ -10,15 +10,24 @@
 // figure is relay CPU per event ÷ direct CPU per event, the median of the
 // per-round ratios: the relay does what a direct client does (read and parse
 // the upstream) plus forwarding, so it is at least 1.
+//
+// With `stores`, one relay per case, side by side in the same paired rounds:
+// `none` (no store), `memory` (memoryStore) and `redis` (redisStore, on a
+// redis-server started here; Redis's own CPU is not counted, and the commands
+// it executed per relayed event are reported). Each stored generation is
+// forgotten 2 s after its end (retentionMs), so rounds do not pile up.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import { count, lastValueFrom } from 'rxjs';
 import { chatStream$ } from '../dist/index.mjs';
-import { createChatHandler, toNodeHandler } from '../dist/server.mjs';
+import { createChatHandler, memoryStore, redisStore, toNodeHandler } from '../dist/server.mjs';
 import { startReplayServer } from '../dist/testing.mjs';
+import { hasRedisServer, startRedis } from './redis.mjs';
+import { commandCount } from './stores.mjs';
 import { deltaFrame, headFrames, tailFrames } from './transcript.mjs';
 
 const KEY = 'bench-server-key';
@@ -32,8 +41,8 @@ const median = (xs) => {
 const cpuUs = (usage) => usage.user + usage.system;
 
 /** Starts this file as a child in `mode`; resolves with the child and the first message it sends. */
-export function child(args) {
-  const proc = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function child(args, env = {}) {
+  const proc = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     proc.once('message', (message) => resolve({ proc, ...message }));
     proc.once('exit', (code) => reject(new Error(`bench child ${args[0]} exited with ${code}`)));
@@ -50,11 +59,18 @@ export function relayCpu(relay) {
 
 /**
  * Runs the comparison and returns the medians: `directUs` and `relayUs` (CPU
- * µs per event), `ratio` (median of the per-round ratios), and the set-up.
+ * µs per event), `ratio` (median of the per-round ratios) of the first case
+ * of `stores`, and for each case `byStore[case]` = `{ relayUs, ratio }` (and
+ * `commandsPerEvent` for `redis`). A `redis` case is left out when no
+ * redis-server is installed.
  */
-export async function relayBench({ streams = 200, deltas = 400, rounds = 5 } = {}) {
+export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stores = ['none'] } = {}) {
+  const cases = stores.filter((name) => name !== 'redis' || hasRedisServer());
+  const redis = cases.includes('redis') ? await startRedis() : undefined;
+  const admin = redis ? new Redis(redis.url) : undefined;
   const upstream = await child(['--upstream', String(deltas)]);
-  const relay = await child(['--relay', upstream.url]);
+  const relays = {};
+  for (const name of cases) relays[name] = await child(['--relay', upstream.url], { BENCH_STORE: name, BENCH_REDIS_URL: redis?.url ?? '' });
   const one = (baseUrl, apiKey) => lastValueFrom(chatStream$(request, { apiKey, baseUrl, maxRetries: 0 }).pipe(count()));
   const many = async (baseUrl, apiKey) => {
     const counts = await Promise.all(Array.from({ length: streams }, () => one(baseUrl, apiKey)));
@@ -65,33 +81,54 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5 } = {
   const direct = async () => {
     const start = process.cpuUsage();
     const events = await many(upstream.url, KEY);
-    return cpuUs(process.cpuUsage(start)) / events;
+    return { name: 'direct', us: cpuUs(process.cpuUsage(start)) / events };
   };
-  const relayed = async () => {
+  const relayed = (name) => async () => {
+    const relay = relays[name];
+    if (name === 'redis') await admin.config('RESETSTAT');
+    const before = name === 'redis' ? await commandCount(admin) : 0;
     const start = await relayCpu(relay);
     const events = await many(relay.url, '');
-    return ((await relayCpu(relay)) - start) / events;
+    const us = ((await relayCpu(relay)) - start) / events;
+    return { name, us, commands: name === 'redis' ? ((await commandCount(admin)) - before) / events : undefined };
   };
-  const samples = { direct: [], relayed: [], ratio: [] };
+  const runs = [direct, ...cases.map(relayed)];
+  const samples = { direct: [] };
+  for (const name of cases) samples[name] = { us: [], ratio: [], commands: [] };
   let eventsPerStream = 0;
   try {
     for (let round = 0; round <= rounds; round++) {
-      const order = round % 2 ? [direct, relayed] : [relayed, direct];
-      const [a, b] = [await order[0](), await order[1]()];
-      const [d, r] = round % 2 ? [a, b] : [b, a];
+      // Each round in another order (rotated), so that no case always runs first.
+      const order = runs.map((_, i) => runs[(i + round) % runs.length]);
+      const results = [];
+      for (const run of order) results.push(await run());
       if (round === 0) continue; // warm-up
+      const d = results.find((r) => r.name === 'direct').us;
       samples.direct.push(d);
-      samples.relayed.push(r);
-      samples.ratio.push(r / d);
+      for (const r of results) {
+        if (r.name === 'direct') continue;
+        samples[r.name].us.push(r.us);
+        samples[r.name].ratio.push(r.us / d);
+        if (r.commands !== undefined) samples[r.name].commands.push(r.commands);
+      }
     }
   } finally {
     upstream.proc.kill();
-    relay.proc.kill();
+    for (const relay of Object.values(relays)) relay.proc.kill();
+    admin?.disconnect();
+    await redis?.stop();
   }
+  const byStore = {};
+  for (const name of cases) {
+    byStore[name] = { relayUs: median(samples[name].us), ratio: median(samples[name].ratio) };
+    if (samples[name].commands.length > 0) byStore[name].commandsPerEvent = median(samples[name].commands);
+  }
+  const first = byStore[cases[0]];
   return {
     directUs: median(samples.direct),
-    relayUs: median(samples.relayed),
-    ratio: median(samples.ratio),
+    relayUs: first.relayUs,
+    ratio: first.ratio,
+    byStore,
     streams,
     eventsPerStream,
     rounds,
@@ -108,20 +145,33 @@ if (mode === '--upstream') {
   // argv[4]: another build's dist/ (bench/ab.mjs), else this checkout's.
   const server = process.argv[4]
     ? await import(pathToFileURL(join(process.argv[4], 'server.mjs')).href)
-    : { createChatHandler, toNodeHandler };
-  const handler = server.toNodeHandler(server.createChatHandler({ apiKey: KEY, baseUrl: process.argv[3], maxRetries: 0 }));
+    : { createChatHandler, toNodeHandler, memoryStore, redisStore };
+  // BENCH_STORE: none (the default), memory or redis (on BENCH_REDIS_URL).
+  const kind = process.env.BENCH_STORE ?? 'none';
+  const store =
+    kind === 'memory'
+      ? server.memoryStore({ retentionMs: 2000 })
+      : kind === 'redis'
+        ? server.redisStore({ url: process.env.BENCH_REDIS_URL, retentionMs: 2000, prefix: 'bench-relay:' })
+        : undefined;
+  const handler = server.toNodeHandler(server.createChatHandler({ apiKey: KEY, baseUrl: process.argv[3], maxRetries: 0, store }));
   const listening = createServer(handler).listen(0, '127.0.0.1', () =>
     process.send({ url: `http://127.0.0.1:${listening.address().port}` }),
   );
   process.on('message', () => process.send({ cpu: cpuUs(process.cpuUsage()) }));
 } else if (process.argv[1] === self) {
   const quick = process.env.BENCH_QUICK === '1';
-  const r = await relayBench({ rounds: quick ? 3 : 7 });
+  const stores = (process.env.BENCH_STORES ?? 'none,memory,redis').split(',');
+  const r = await relayBench({ rounds: quick ? 3 : 7, stores });
   const cpus = os.cpus();
   console.log(
     `node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}; ${r.streams} concurrent streams of ${r.eventsPerStream} events, ${r.rounds} paired rounds (medians)`,
   );
   console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event`);
-  console.log(`relay process: ${r.relayUs.toFixed(3)} µs CPU per relayed event`);
-  console.log(`relay / direct: ${r.ratio.toFixed(2)}`);
+  for (const [name, s] of Object.entries(r.byStore)) {
+    const commands = s.commandsPerEvent === undefined ? '' : `, Redis executed ${s.commandsPerEvent.toFixed(3)} commands per event`;
+    console.log(
+      `relay (store: ${name.padEnd(6)}): ${s.relayUs.toFixed(3)} µs CPU per relayed event, relay / direct ${s.ratio.toFixed(2)}${commands}`,
+    );
+  }
 }

@@ -309,13 +309,17 @@ results.telemetry = await telemetryBench({ rounds, quick: QUICK, gc, median, log
 
 // ---- 6. the relay ------------------------------------------------------------
 
-log('\n## 6. The relay (cohere-rx/server): CPU per event of the relay process beside a direct client');
-const relay = await relayBench({ rounds: QUICK ? 3 : 7 });
+log('\n## 6. The relay (cohere-rx/server): CPU per event of the relay process beside a direct client, without a store and with each store');
+const relay = await relayBench({ rounds: QUICK ? 3 : 7, stores: ['none', 'memory', 'redis'] });
 results.relay = relay;
 log(
   `${relay.streams} concurrent streams of ${relay.eventsPerStream} events, ${relay.rounds} paired rounds: ` +
     `direct client ${fmt(relay.directUs)} µs/event, relay process ${fmt(relay.relayUs)} µs per relayed event (${fmt(relay.ratio, 2)}×)`,
 );
+for (const [name, r] of Object.entries(relay.byStore)) {
+  const commands = r.commandsPerEvent === undefined ? '' : `; Redis executed ${fmt(r.commandsPerEvent, 3)} commands per event`;
+  log(`  store ${name}: relay process ${fmt(r.relayUs)} µs per relayed event (${fmt(r.ratio, 2)}× direct)${commands}`);
+}
 
 // ---- the table and the targets ----------------------------------------------
 
@@ -334,6 +338,11 @@ log('');
 log(
   `| relay, ${relay.streams} concurrent streams (CPU) | µs/event |\n|---|---|\n| direct client | ${fmt(relay.directUs)} |\n| relay process, per relayed event | ${fmt(relay.relayUs)} |\n| relay / direct (median of paired rounds) | ${fmt(relay.ratio, 2)} |`,
 );
+log('');
+log('| relay with a store | µs per relayed event | relay / direct | Redis commands per event |\n|---|---|---|---|');
+for (const [name, r] of Object.entries(relay.byStore)) {
+  log(`| ${name} | ${fmt(r.relayUs)} | ${fmt(r.ratio, 2)} | ${r.commandsPerEvent === undefined ? '—' : fmt(r.commandsPerEvent, 3)} |`);
+}
 log('');
 log(
   `| accumulateMessage | µs/event |\n|---|---|\n| 2 500 events | ${fmt(sc.smallUs)} |\n| 100 000 events | ${fmt(sc.largeUs)} |\n| textOnly, 100 000 events | ${fmt(sc.textUs)} |`,

@@ -19,13 +19,11 @@
 // command Redis executed for the stores (the XADDs a flush script runs
 // included; the bench's own INFO/CONFIG calls left out), and the flushes the
 // relay sent (one EVAL each).
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { memoryStore, redisStore } from '../dist/server.mjs';
+import { startRedis } from './redis.mjs';
 
 const GENERATIONS = Number(process.env.GENERATIONS ?? 200);
 const EVENTS = Number(process.env.EVENTS ?? 300);
@@ -103,50 +101,8 @@ async function round(store, reader, seed) {
   return { events, cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000, wallMs };
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const binary = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
-  if (!binary) throw new Error('redis-server is not installed (apt-get install redis-server)');
-  const port = await freePort();
-  const dir = mkdtempSync(join(os.tmpdir(), 'cohere-rx-bench-redis-'));
-  const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  proc.stdout.resume();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        proc.removeAllListeners('exit');
-        proc.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        });
-        proc.kill('SIGTERM');
-      }),
-  };
-}
-
 /** Every command counted by INFO commandstats, the bench's own INFO and CONFIG left out. */
-async function commandCount(admin) {
+export async function commandCount(admin) {
   const info = await admin.info('commandstats');
   let total = 0;
   for (const line of info.split('\n')) {
@@ -205,4 +161,5 @@ async function main() {
   await redis.stop();
 }
 
-await main();
+// Run as a script (not when bench/relay.mjs imports commandCount).
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
-import { startReplayServer, type ReplayServer } from '../../lib/testing';
+import { answerEvents, startReplayServer, type ReplayServer } from '../../lib/testing';
+import { defaultPick } from '../../lib/testing/replayRequests';
 import { transcriptText } from '../../spec/helpers/transcripts';
 
 // Both examples in headless Chromium, built from the packed package
@@ -19,6 +20,9 @@ const apps = [
 
 /** The answer of the tool-answer transcript: what both apps must end up showing. */
 const finalAnswer = transcriptText('tool-answer');
+
+/** The model's reply once the user denied the tool (the replay server answers a denial with it). */
+const denialReply = 'Understood: I will not look up the weather without your permission.';
 
 /** The server's key: only the relays hold it; no page request or script may. */
 const serverKey = `replay-key-${randomBytes(12).toString('hex')}`;
@@ -73,7 +77,13 @@ beforeAll(async () => {
   // event per 30–45 ms: the tool-calls transcript streams `{"`, `location`,
   // `":"`, `Paris`, `"}` as separate deltas before `tool-call-end`). It wants
   // the server's key: a relay with another key gets its 401.
-  replay = await startReplayServer({ delayMs: 30, jitterMs: 15, apiKey: serverKey });
+  replay = await startReplayServer({
+    delayMs: 30,
+    jitterMs: 15,
+    apiKey: serverKey,
+    // As the built-in transcripts, but a model that reads a denial answers it.
+    pick: (body) => (JSON.stringify(body['messages']).includes('The user denied') ? answerEvents(denialReply) : defaultPick(body)),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -83,7 +93,7 @@ afterAll(async () => {
 
 const answerText = (page: Page) => page.locator('#answer').innerText();
 
-describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
+describe.each(apps)('the $name example in Chromium', ({ name, dir, shot }) => {
   let site: Relay;
   /** The same app behind a relay whose key the replay server refuses. */
   let strict: Relay;
@@ -204,6 +214,71 @@ describe.each(apps)('the $name example in Chromium', ({ dir, shot }) => {
       expect(text).not.toContain(serverKey);
       expect(text).not.toContain(wrongKey);
     }
+  }, 30_000);
+
+  /** Answers each approval question of a run on the server: the browser's window.confirm, or the Angular app's dialog. */
+  async function answerApprovals(allow: boolean, count: number): Promise<string[]> {
+    const asked: string[] = [];
+    if (name === 'browser') {
+      page.on('dialog', (dialog) => {
+        asked.push(dialog.message());
+        void (allow ? dialog.accept() : dialog.dismiss());
+      });
+      await page.click('#send');
+      return asked;
+    }
+    await page.click('#send');
+    for (let i = 0; i < count; i++) {
+      // The next question (the dialog may stay open from one call to the next: its text changes).
+      const previous = asked[i - 1] ?? '';
+      await page.waitForFunction((before) => {
+        const question = document.getElementById('approval-question');
+        return question !== null && question.innerText !== before;
+      }, previous);
+      asked.push(await page.locator('#approval-question').innerText());
+      await page.click(allow ? '#allow' : '#deny');
+    }
+    await page.locator('#approval').waitFor({ state: 'detached' });
+    return asked;
+  }
+  const approvalRequests = () => requests.filter((r) => new URL(r.url()).pathname === '/api/approval/v2/chat');
+
+  it('should ask before the server runs a tool; confirming continues the answer, and the tool ran on the server', async () => {
+    const upstreamBefore = replay.requests.length;
+    await page.goto(`${site.url}/`);
+    await page.check('#server-tools');
+    const asked = await answerApprovals(true, 2);
+    await page.locator('#status', { hasText: 'done' }).waitFor();
+    expect(asked).toHaveLength(2);
+    expect(asked[0]).toContain('get_weather');
+    expect(asked[0]).toContain('Paris');
+    expect(asked[1]).toContain('Tokyo');
+    expect(await answerText(page)).toBe(finalAnswer);
+    const outputs = await page.locator('#tool-calls li .tool-output').allInnerTexts();
+    expect(outputs).toHaveLength(2);
+    expect(outputs[0]).toContain('temperature_c: 18');
+    // Two page requests: the one that paused, the one with the decisions (tokens included).
+    const chats = approvalRequests();
+    expect(chats).toHaveLength(2);
+    const decisions = (JSON.parse(chats[1]!.postData() ?? '{}') as { approvals?: { approved: boolean; token: string }[] }).approvals;
+    expect(decisions?.map((d) => d.approved)).toEqual([true, true]);
+    expect(decisions?.every((d) => typeof d.token === 'string' && d.token.length > 40)).toBe(true);
+    // Upstream: the tool-call turn, then the answer; no approvals ever sent there.
+    const upstream = replay.requests.slice(upstreamBefore);
+    expect(upstream).toHaveLength(2);
+    for (const sent of upstream) expect(sent.body).not.toHaveProperty('approvals');
+  }, 30_000);
+
+  it("should give the model's reply to a denial, with no tool run", async () => {
+    await page.goto(`${site.url}/`);
+    await page.check('#server-tools');
+    const asked = await answerApprovals(false, 2);
+    await page.locator('#status', { hasText: 'done' }).waitFor();
+    expect(asked).toHaveLength(2);
+    expect(await answerText(page)).toBe(denialReply);
+    const outputs = await page.locator('#tool-calls li .tool-output').allInnerTexts();
+    expect(outputs).toHaveLength(2);
+    for (const output of outputs) expect(output).toContain('The user denied this tool call: the user said no');
   }, 30_000);
 
   it('should stop on Stop: the upstream connection closes and no more text appears', async () => {

@@ -102,6 +102,12 @@ const DEFAULT_MAX_STEPS = 10;
  * unsubscribing closes the request in flight, stops running tools (aborting
  * their `signal`) and makes no further request.
  *
+ * A tool with `needsApproval` waits for a person: with `approve`, the loop
+ * emits `tool-approval-request` and waits on it (a denial goes back to the
+ * model); without, it pauses (`tool-approval-request` with a `token`, a
+ * `step-end` with `pending`, completion) and a later call resumes it with
+ * `approvals` (docs/tools.md, "Approval").
+ *
  * ```text
  * turn 1:  --s--p--x--X--m--M--E|                      (two calls, then message-end TOOL_CALL)
  * tools:                        ---g--f|               (g, then f: their tool-results, as they finish)
@@ -127,7 +133,7 @@ const DEFAULT_MAX_STEPS = 10;
  *
  * @see {@link defineTool} to type a tool's arguments; {@link isStepEndEvent} to continue the conversation.
  * @param request The first request; its `messages` start the conversation. Its own `tools`, if any, are sent instead of the definitions'.
- * @param options The tools, `maxSteps`, `toolConcurrency`, and every `chatStream$()` option.
+ * @param options The tools, `maxSteps`, `toolConcurrency`, the approval options, and every `chatStream$()` option.
  * @returns A cold Observable of the loop's events.
  */
 export function runTools$(request: ChatRequest, options: RunToolsOptions): Observable<ToolLoopEvent> {
@@ -236,7 +242,9 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
       waiting: readonly (ToolApprovalRequest & { token?: string })[],
     ): void => {
       const now = Date.now();
-      Promise.all(waiting.map((w) => (w.token !== undefined ? Promise.resolve(w.token) : signerOf().mint(w.call, now))))
+      // In a Promise from the start: a signer that cannot be made (no Web Crypto) is the loop's error, not a throw.
+      Promise.resolve()
+        .then(() => Promise.all(waiting.map((w) => (w.token !== undefined ? Promise.resolve(w.token) : signerOf().mint(w.call, now)))))
         .then((tokens) => {
           if (subscriber.closed) return;
           const pending: PendingToolCall[] = waiting.map(({ step: at, call, args }, i) => ({ step: at, call, args, token: tokens[i]! }));
@@ -257,7 +265,8 @@ function loop$(request: ChatRequest, options: RunToolsOptions, trace?: LoopTrace
       const open = waitingCalls(messages);
       if (!open) return turn(1, messages);
       const claim = claimApproval ?? defaultClaims();
-      Promise.all(open.calls.map((call) => settle(call, decisions, signerOf(), claim)))
+      Promise.resolve()
+        .then(() => Promise.all(open.calls.map((call) => settle(call, decisions, signerOf(), claim))))
         .then((settled) => {
           if (subscriber.closed) return;
           const results = new Map<ToolCall, ToolResultEvent>();

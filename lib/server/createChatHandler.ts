@@ -27,7 +27,7 @@ import { relayApprovals, type RelayApprovalOptions } from './approvals';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
 import { FrameWriter } from './frames';
-import { generationPath, generations } from './generations';
+import { checkOwner, generationPath, generations } from './generations';
 import { originPolicy } from './originPolicy';
 import { isJsonRequest, readChatRequest } from './readBody';
 import { errorResponseOf, jsonError, relayErrorInfo, SHOULD_RETRY } from './relayErrors';
@@ -256,6 +256,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     owner,
     ...streamOptions
   } = options;
+  checkOwner(owner); // before approvals take it up: a bad `owner` is named as such
   // Tool approval (lib/server/approvals.ts): checked here, at set-up.
   // With `owner`, tokens are bound to the request's owner; with a store, a token is spent once across instances.
   const approvals = relayApprovals(

@@ -378,7 +378,8 @@ function checkStore(store: unknown): GenerationStore {
   return store as GenerationStore;
 }
 
-function checkOwner(owner: unknown): OwnerOf | undefined {
+/** `ChatHandlerOptions.owner`, checked at set-up: a function or nothing. */
+export function checkOwner(owner: unknown): OwnerOf | undefined {
   if (owner !== undefined && typeof owner !== 'function') {
     throw new CohereConfigError('owner', 'expected a function (request) => string, such as the session user id');
   }

@@ -1,6 +1,7 @@
 // The public surface of cohere-rx/server. Every export is listed by name.
 export { createChatHandler } from './createChatHandler';
 export type { ChatHandlerOptions, IncomingChatRequest } from './createChatHandler';
+export type { RelayApprovalOptions } from './approvals';
 export { toEventStream } from './toEventStream';
 export type { EventStreamOptions } from './toEventStream';
 export { toNodeHandler } from './toNodeHandler';

@@ -6,7 +6,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
+import { chatStream$, textOnly } from '../../lib';
 import { GENERATION_HEADER } from '../../lib/internal/relay';
 import { answerEvents } from '../../lib/testing/eventSequences';
 import { frames, idOf, readCut } from '../helpers/generations';
@@ -98,6 +101,66 @@ const resume = (at: Instance, id: string, headers: Record<string, string> = {}, 
 const stop = (at: Instance, id: string, user = 'ada'): Promise<Response> =>
   fetch(`${at.url}${PATH}/${id}`, { method: 'DELETE', headers: { 'x-user': user } });
 
+/**
+ * A load balancer with no stickiness: a TCP proxy that sends each new
+ * connection to the next instance in turn, and cuts the first one after
+ * `cut` bytes of its answer's body (its head not counted).
+ */
+async function balancer(targets: readonly Instance[], cut: number): Promise<{ url: string; used: string[]; close(): Promise<void> }> {
+  const used: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((page) => {
+    const n = used.length;
+    const target = new URL(targets[n % targets.length]!.url);
+    used.push(target.port);
+    const relay = connect(Number(target.port), target.hostname);
+    sockets.add(page).add(relay);
+    page.pipe(relay);
+    let head = Buffer.alloc(0); // of the first connection's answer, until its blank line
+    let inBody = false;
+    let body = 0;
+    relay.on('data', (data: Buffer) => {
+      if (n !== 0) return void page.write(data);
+      let chunk = data;
+      if (!inBody) {
+        const all = Buffer.concat([head, data]);
+        const end = all.indexOf('\r\n\r\n');
+        if (end < 0) {
+          head = all;
+          return void page.write(data);
+        }
+        inBody = true;
+        page.write(all.subarray(head.length, end + 4));
+        chunk = all.subarray(end + 4);
+      }
+      if (body + chunk.length < cut) {
+        body += chunk.length;
+        return void page.write(chunk);
+      }
+      page.write(chunk.subarray(0, cut - body));
+      page.destroy();
+      relay.destroy();
+    });
+    const done = (): void => {
+      page.destroy();
+      relay.destroy();
+    };
+    relay.on('end', () => page.end());
+    relay.on('error', done);
+    page.on('error', done);
+    page.on('close', () => relay.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    used,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 /** The name and the error's name of an SSE frame of the relay. */
 const errorName = (frame: string | undefined): string | undefined =>
   /^event: cohere-rx-error$/m.test(frame ?? '')
@@ -131,8 +194,11 @@ describe('resumable generations on Redis, two relay instances (child processes)'
     const response = await start(a);
     const id = response.headers.get(GENERATION_HEADER)!;
     const listener = await resume(b, id);
+    const stoppedAt = Date.now();
     expect((await stop(b, id)).status).toBe(202);
     await until(() => up.abortedByClient === closedBefore + 1);
+    // Within a second (pub/sub), with room for a loaded machine.
+    expect(Date.now() - stoppedAt).toBeLessThan(1000 + 2000);
     const own = frames(await response.text());
     expect(errorName(own[own.length - 1])).toBe('CohereAbortError');
     expect(await listener.text()).toBe(own.join(''));
@@ -191,5 +257,26 @@ describe('resumable generations on Redis, two relay instances (child processes)'
     expect(again!.status).toBe(200);
     expect(frames(await again!.text()).length).toBe(EVENTS.length);
     expect((await resume(a, id)).status).toBe(404);
+  });
+
+  it("should resume behind a load balancer with no stickiness: the page's chatStream$ gets the whole answer, once, from both instances", async () => {
+    script = { gapMs: 10 };
+    const [a, b] = await pair();
+    const lb = await balancer([a, b], 200);
+    try {
+      const asked = up.requests.length;
+      const text = await lastValueFrom(
+        chatStream$(request, { baseUrl: `${lb.url}/api`, apiKey: '', maxRetries: 2, headers: { 'x-user': 'ada' } }).pipe(
+          textOnly(),
+          toArray(),
+        ),
+      );
+      expect(text.join('')).toBe(ANSWER);
+      expect(up.requests.length - asked).toBe(1); // a resume is never a second POST
+      expect(lb.used.length).toBeGreaterThanOrEqual(2); // the POST on one instance, the resume on the other
+      expect(lb.used[1]).toBe(new URL(b.url).port);
+    } finally {
+      await lb.close();
+    }
   });
 });

@@ -371,4 +371,32 @@ describe('createChatHandler with a store (resumable generations)', () => {
     await up.clientClosed();
     await response.text();
   });
+
+  it('should check store and owner when the handler is made (CohereConfigError), and answer 500 for an owner that gives no string', async () => {
+    for (const [options, option] of [
+      [{ store: {} as GenerationStore }, 'store'],
+      [{ store: 'redis://localhost' as unknown as GenerationStore }, 'store'],
+      [{ store: memoryStore(), owner: 'ada' as unknown as () => string }, 'owner'],
+    ] as const) {
+      let error: unknown;
+      try {
+        createChatHandler(options);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ name: 'CohereConfigError', option });
+    }
+    const errors: unknown[] = [];
+    const owner = (() => 42) as unknown as () => string;
+    const { up, relay } = await setUp('node:http', paced(answerEvents(ANSWER)), {
+      store: memoryStore(),
+      owner,
+      onError: (e) => errors.push(e),
+    });
+    const response = await start(relay);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { message: string }).message).toBe('internal server error');
+    expect(up.requests.length).toBe(0);
+    expect(String(errors[0])).toMatch(/owner\(request\) must return a string/);
+  });
 });
