@@ -299,11 +299,11 @@ describe.each(apps)('the $name example in Chromium', ({ name, dir, shot }) => {
     expect(await page.locator('#send').isEnabled()).toBe(true);
   }, 30_000);
 
-  // Resumable generations (#21). These two need the relay half of #21 (the
-  // example relay with a store: X-Cohere-Rx-Generation on its answers,
-  // GET/DELETE /api/v2/chat/{id}); until it lands they fail at the first
-  // expectation, which names what is missing.
-  describe('with the relay keeping generations (#21: needs the relay half, a store in examples/relay/server.mjs)', () => {
+  // Resumable generations (#21): the example relay keeps generations in a
+  // store (memoryStore, or redisStore with REDIS_URL): X-Cohere-Rx-Generation
+  // on its answers, GET/DELETE /api/v2/chat/{id}. A relay without one fails
+  // these at the first expectation, which names what is missing.
+  describe('with the relay keeping generations (#21)', () => {
     const GENERATION = 'cohere-rx-example:generation';
     const stored = (p: Page) => p.evaluate((key) => sessionStorage.getItem(key), GENERATION);
     /** Waits until the answer (the loop's last turn) is partly on screen, and returns it. */

@@ -78,7 +78,8 @@ const ERROR_NAMES: Record<CohereErrorName, true> = {
   CohereRelayError: true, // cohere-rx/server
   CohereStoreError: true, // cohere-rx/server
 };
-const NAMES = new Set<string>(Object.keys(ERROR_NAMES));
+// Pure: a page that never calls isCohereError() ships neither the set nor the record.
+const NAMES = /* @__PURE__ */ new Set<string>(/* @__PURE__ */ Object.keys(ERROR_NAMES));
 
 /**
  * Whether `value` is any cohere-rx error.

@@ -130,7 +130,10 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       if (!subscriber.closed) subscriber.error(error);
     };
     const timeout = (phase: 'headers' | 'idle', limitMs: number) => () => fail(new CohereTimeoutError(phase, limitMs));
-    const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, timeout('idle', config.idleTimeoutMs));
+    const idle = timeout('idle', config.idleTimeoutMs);
+    // A generation's body that falls silent is a dead connection (a relay sends heartbeats):
+    // cancelling it ends the read, and the generation is resumed; anything else times out.
+    const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, () => (generation && body ? body.cancel() : idle()));
 
     /** After `message-end` (and the drain): completes, or errors for `ERROR`/`TIMEOUT`. */
     const finish = (): void => {
@@ -162,7 +165,9 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
 
     /**
      * Reads the body to its end, through the decoder. A connection that breaks
-     * before any event comes back as the error to retry with; after one, it is thrown.
+     * (or, for a relay's generation, ends before the end) comes back as its
+     * error: `run()` retries it (before any event), resumes it (a
+     * generation) or throws it.
      */
     const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereError | undefined> => {
       const multi = relayHeader === MULTI_MESSAGE;
@@ -213,16 +218,18 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       }
       inFlight = false;
       decoder.end();
-      if (endEvent) finish();
-      else {
-        const error = new CohereIncompleteStreamError(emitted);
-        if (generation) return error; // resumed
-        fail(error);
-      }
+      if (endEvent) return void finish();
+      if (generation) return new CohereIncompleteStreamError(emitted); // resumed
+      fail(new CohereIncompleteStreamError(emitted));
       return undefined;
     };
 
-    /** Requests until one streams, retrying what may help while nothing was emitted. */
+    /**
+     * Requests until one streams to the end: retries what may help while
+     * nothing was emitted; once a relay's generation is known, resumes it
+     * (a GET from the last `id:` read) instead, at most `maxRetries` times in
+     * a row.
+     */
     const run = async (): Promise<void> => {
       if (config.apiKey) {
         // An apiKey function gives this subscription's key (its retries reuse it), checked as a string key would be.
@@ -247,7 +254,7 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       // Once the response has arrived, the idle limit covers every read, error bodies included.
       const onHeaders = (info: ResponseInfo): void => {
         watchIdle();
-        config.onResponse?.(info);
+        options.onResponse?.(info); // checked by resolveOptions
       };
       for (; ; retries++) {
         inFlight = true;

@@ -97,6 +97,8 @@ export interface ChatStreamOptions {
    * How many times to retry before the first event: on 408, 429, 5xx and
    * network failures only (or as the response's `x-should-retry` says), with
    * exponential backoff and jitter, honouring `Retry-After`.
+   * Also how many resumes in a row of a relay's generation whose connection
+   * broke (one that brings frames starts the count again): docs/factory.md.
    * A whole number, 0 or more.
    * @default 2
    */
@@ -108,6 +110,7 @@ export interface ChatStreamOptions {
   timeoutMs?: number | undefined;
   /**
    * Longest silence between bytes once the response has arrived, in ms. `0` or `Infinity` disables it.
+   * A relay's generation that falls silent this long is resumed, not timed out.
    * @default 120000
    */
   idleTimeoutMs?: number | undefined;
@@ -147,7 +150,6 @@ export interface StreamConfig {
   apiKey: (() => unknown) | undefined;
   /** Removes the key (from any source) from text that may reach an error. */
   scrub: Scrub;
-  onResponse: ((info: ResponseInfo) => void) | undefined;
 }
 
 const DEFAULT_BASE_URL = 'https://api.cohere.com';
@@ -246,7 +248,6 @@ export function resolveOptions(request: ChatRequest, options: ChatStreamOptions)
     maxBufferSize: count('maxBufferSize', given.maxBufferSize, 16 * 1024 * 1024, 1, true, 'a whole number, 1 or more'),
     apiKey: keyFunction,
     scrub,
-    onResponse: given.onResponse,
   };
 }
 

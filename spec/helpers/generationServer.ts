@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { sseHeaders, startLoopback, type Loopback, type RecordedRequest } from './loopback';
+import { sseHeaders, startLoopback, type Handler, type Loopback, type RecordedRequest } from './loopback';
 
 // A small stand-in for a cohere-rx/server relay that keeps generations
 // (docs/server.md, DESIGN "Resumable generations"), written here so that the
@@ -38,10 +38,14 @@ export interface GenerationServerOptions {
   relayStream?: string | undefined;
   /** After this many frames of a response, send nothing more and keep it open (until the client goes). */
   holdAfter?: number | undefined;
+  /** `holdAfter` holds the POST's response only (a silent dead connection); the resumes run on. */
+  holdFirstOnly?: boolean | undefined;
   /** Answer GETs with this status (Cohere-shaped JSON) instead of resuming: 404 forgets every id. */
   getStatus?: number | undefined;
   /** Pause between frames, in ms (0: a setImmediate). @default 0 */
   frameDelayMs?: number | undefined;
+  /** Answers the requests that are not for `…/v2/chat` (a page's files, say). @default 404 */
+  fallback?: Handler | undefined;
 }
 
 export interface GenerationServer {
@@ -82,7 +86,9 @@ export async function startGenerationServer(options: GenerationServerOptions): P
   };
 
   const stream = async (res: ServerResponse, after: number): Promise<void> => {
-    const cut = cuts[responses++];
+    const index = responses++;
+    const cut = cuts[index];
+    const hold = options.holdFirstOnly && index > 0 ? undefined : options.holdAfter;
     res.writeHead(200, {
       ...sseHeaders,
       ...(noGeneration ? {} : { 'x-cohere-rx-generation': id }),
@@ -93,7 +99,7 @@ export async function startGenerationServer(options: GenerationServerOptions): P
     for (let seq = after + 1; seq <= events.length; seq++) {
       await pause(options.frameDelayMs ?? 0);
       if (res.destroyed) return;
-      if (options.holdAfter !== undefined && sent >= options.holdAfter) return; // held open: the client ends it
+      if (hold !== undefined && sent >= hold) return; // held open: the client ends it
       const frame = frameOf(seq, events[seq - 1]!, !noGeneration);
       if (cut !== undefined && seq > cut) {
         if (cutKind === 'end') res.end();
@@ -114,7 +120,7 @@ export async function startGenerationServer(options: GenerationServerOptions): P
     wake();
     const path = (req.url ?? '').split('?')[0]!;
     const match = /\/v2\/chat(?:\/([^/]+))?$/.exec(path);
-    if (!match) return void res.writeHead(404).end();
+    if (!match) return options.fallback ? options.fallback(req, res, 0) : void res.writeHead(404).end();
     const given = match[1];
     if (req.method === 'POST' && given === undefined) return stream(res, 0);
     const known = given === id && options.getStatus !== 404;

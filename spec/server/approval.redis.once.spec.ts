@@ -59,7 +59,7 @@ async function instance(options: ChatHandlerOptions = {}): Promise<RelayServer> 
 async function pause(relay: RelayServer, headers: Record<string, string> = {}): Promise<{ messages: ChatMessage[]; token: string }> {
   const out = await collect(chatStream$(request, browser(relay, { headers })));
   expect(out.error).toBeUndefined();
-  const end = out.values.filter((e) => (e as { type: string }).type === 'step-end').pop() as StepEndEvent;
+  const end = out.values.filter((e) => (e as { type: string }).type === 'step-end').pop() as unknown as StepEndEvent;
   return { messages: end.messages, token: end.pending![0]!.token };
 }
 function decide(relay: RelayServer, messages: ChatMessage[], token: string, headers: Record<string, string> = {}) {

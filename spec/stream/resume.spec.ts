@@ -14,6 +14,7 @@ import {
   isCohereConfigError,
   isCohereConnectionError,
   isCohereIncompleteStreamError,
+  isCohereTimeoutError,
   resumeChat$,
   textOnly,
   type ChatStreamEvent,
@@ -104,6 +105,19 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5', '9']);
   });
 
+  it('should follow a server-side tool loop (multi-message) across a cut between its messages and inside the last one', async () => {
+    const toolTurn = [
+      textTurn[0],
+      { type: 'tool-plan-delta', delta: { message: { tool_plan: 'I will look it up.' } } },
+      { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } },
+    ];
+    const loop = [...toolTurn, ...longTurn];
+    const s = await start({ events: loop, cuts: [3, 8], relayStream: 'multi-message' });
+    const events = await lastValueFrom(chatStream$(request, optionsOf(s)).pipe(toArray()));
+    expect(events).toEqual(loop); // both messages, the first message-end (TOOL_CALL) not taken for the end
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3', '8']);
+  });
+
   it('should send the same headers on a resume, without the body and its content-type, and no key when none was given', async () => {
     const s = await start({ cuts: [3] });
     await lastValueFrom(chatStream$(request, optionsOf(s, { headers: { 'x-team': 'blue' } })));
@@ -148,6 +162,22 @@ describe('chatStream$ with a relay that keeps generations', () => {
     const events = await lastValueFrom(chatStream$(request, optionsOf(s, { maxRetries: 1 })).pipe(toArray()));
     expect(events).toEqual(longTurn);
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['2', '5', '8', '11', '14']);
+  });
+
+  it('should resume a connection that falls silent (idleTimeoutMs) instead of timing out', async () => {
+    // The POST's response sends 5 frames, then nothing, and stays open: a dead connection.
+    const s = await start({ holdAfter: 5, holdFirstOnly: true });
+    const events = await lastValueFrom(chatStream$(request, optionsOf(s, { idleTimeoutMs: 300 })).pipe(toArray()));
+    expect(events).toEqual(longTurn);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5']);
+    await s.loopback.clientClosed(); // the silent connection was closed
+  });
+
+  it('should still time out a silent connection without a generation (no resume)', async () => {
+    const s = await start({ noGeneration: true, holdAfter: 5 });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { idleTimeoutMs: 300 })));
+    expect(errorOf(outcome, isCohereTimeoutError).phase).toBe('idle');
+    expect(s.gets()).toHaveLength(0);
   });
 
   it('should not resume with maxRetries 0: the truncated answer is a CohereIncompleteStreamError', async () => {
