@@ -4,7 +4,8 @@ import { ClientStream, type ClientStreamOptions, directClient } from '../../lib/
 // is asked to wait, and when a client counts as stuck.
 const decoder = new TextDecoder();
 
-function open(options: Partial<ClientStreamOptions> = {}) {
+/** A client stream with nobody reading it yet, and what it told its producer. */
+function made(options: Partial<ClientStreamOptions> = {}) {
   const events = { cancelled: 0, dropped: 0 };
   const client = new ClientStream({
     maxBufferedBytes: 100,
@@ -14,6 +15,12 @@ function open(options: Partial<ClientStreamOptions> = {}) {
     onDrop: () => events.dropped++,
     ...options,
   });
+  return { client, events };
+}
+
+/** A client stream read as a web stream. */
+function open(options: Partial<ClientStreamOptions> = {}) {
+  const { client, events } = made(options);
   return { client, reader: client.stream.getReader(), events };
 }
 
@@ -141,16 +148,7 @@ describe('ClientStream attached to a sink (toNodeHandler writes to the socket di
     return sink;
   }
   function attached(options: Partial<ClientStreamOptions> = {}, room = Infinity) {
-    const events = { cancelled: 0, dropped: 0 };
-    const client = new ClientStream({
-      maxBufferedBytes: 100,
-      clientTimeoutMs: 1000,
-      heartbeatMs: 0,
-      onCancel: () => events.cancelled++,
-      onDrop: () => events.dropped++,
-      ...options,
-    });
-    return { client, events, sink: sinkOf(room) };
+    return { ...made(options), sink: sinkOf(room) };
   }
 
   it('should be found by its stream until the stream is read, and never for another stream', () => {
