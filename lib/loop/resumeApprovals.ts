@@ -5,7 +5,6 @@ import type { ToolApprovalDecision } from '../types/loop';
 import type { ChatMessage } from '../types/request';
 import type { ChatResponseSnapshot } from '../types/response';
 import type { TokenSigner } from './approvalTokens';
-import { errorText } from './runToolCalls';
 
 // Resuming a paused loop (internal to runTools$): the calls the conversation
 // leaves waiting, and what the decisions sent for them allow.
@@ -68,8 +67,9 @@ export async function settle(
   let fresh: boolean;
   try {
     fresh = await claim(token, checked.expiresAt - now);
-  } catch (error) {
-    return refuse('failed', `approval failed: the used-token store failed (${errorText(error)})`);
+  } catch {
+    // Fixed words: the store's error (a host, a port) is not the model's nor the page's to read.
+    return refuse('failed', 'approval failed: the used-token store failed');
   }
   if (!fresh) return refuse('used');
   if (entry.approved === true) return { call, run: true };

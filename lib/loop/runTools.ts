@@ -322,8 +322,8 @@ function checkApproval(options: RunToolsOptions): CohereConfigError | undefined 
   if (claimApproval !== undefined && typeof claimApproval !== 'function')
     return new CohereConfigError('claimApproval', 'expected a function');
   if (approvalOwner !== undefined && typeof approvalOwner !== 'string') return new CohereConfigError('approvalOwner', 'expected a string');
-  if (approvalTtlMs !== undefined && !(typeof approvalTtlMs === 'number' && approvalTtlMs > 0 && approvalTtlMs < Infinity)) {
-    return new CohereConfigError('approvalTtlMs', `expected milliseconds, more than 0, got ${String(approvalTtlMs)}`);
+  if (approvalTtlMs !== undefined && !(Number.isSafeInteger(approvalTtlMs) && approvalTtlMs >= 1)) {
+    return new CohereConfigError('approvalTtlMs', `expected whole milliseconds, 1 or more, got ${String(approvalTtlMs)}`);
   }
   if (approvals !== undefined) {
     const problem = approvalsProblem(approvals);

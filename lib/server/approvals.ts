@@ -64,8 +64,8 @@ export function relayApprovals(options: RelayApprovalOptions, tools: Record<stri
       throw new CohereConfigError('approvalSecret', `${why}expected a secret string of ${MIN_SECRET_LENGTH} characters or more`);
     }
   }
-  if (approvalTtlMs !== undefined && !(typeof approvalTtlMs === 'number' && approvalTtlMs > 0 && approvalTtlMs < Infinity)) {
-    throw new CohereConfigError('approvalTtlMs', `expected milliseconds, more than 0, got ${String(approvalTtlMs)}`);
+  if (approvalTtlMs !== undefined && !(Number.isSafeInteger(approvalTtlMs) && approvalTtlMs >= 1)) {
+    throw new CohereConfigError('approvalTtlMs', `expected whole milliseconds, 1 or more, got ${String(approvalTtlMs)}`);
   }
   if (approvalOwner !== undefined && typeof approvalOwner !== 'function')
     throw new CohereConfigError('approvalOwner', 'expected a function');

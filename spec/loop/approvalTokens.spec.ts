@@ -278,6 +278,8 @@ describe('runTools$: pause and resume', () => {
     expect(errorOf(badApprovals, isCohereConfigError).option).toBe('approvals');
     const badTtl = await collect(runTools$(request, opts(s, tools, { approvalTtlMs: -1 })));
     expect(errorOf(badTtl, isCohereConfigError).option).toBe('approvalTtlMs');
+    const fraction = await collect(runTools$(request, opts(s, tools, { approvalTtlMs: 1.5 })));
+    expect(errorOf(fraction, isCohereConfigError).option).toBe('approvalTtlMs');
     expect(s.requests).toHaveLength(0);
     // With approve, no secret is needed: nothing pauses.
     const asked = await collect(
@@ -298,5 +300,18 @@ describe('runTools$: pause and resume', () => {
     expect(claims).toEqual([[end.pending![0]!.token, expect.any(Number)]]);
     expect(claims[0]![1]).toBeGreaterThan(0);
     expect(claims[0]![1]).toBeLessThanOrEqual(10 * 60_000);
+  });
+
+  it('should run nothing when claimApproval fails, and tell the model in fixed words, not the store error', async () => {
+    const s = await model(script);
+    const { runs, tools } = setUpTools();
+    const { end } = await paused(s, tools);
+    const claimApproval = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.5:6379'));
+    const approvals = [{ tool_call_id: 'call_book', approved: true, token: end.pending![0]!.token }];
+    const out = await collect(runTools$({ ...request, messages: end.messages }, opts(s, tools, { approvals, claimApproval })));
+    expect(runs).toEqual(['weather Paris']);
+    const result = out.values.find((e) => (e as { type: string }).type === 'tool-result') as { error?: unknown };
+    expect(String(result.error)).toMatch(/the used-token store failed/);
+    expect(String(result.error)).not.toContain('10.0.0.5');
   });
 });

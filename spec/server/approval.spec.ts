@@ -249,6 +249,8 @@ describe('createChatHandler: tool approval', () => {
     expect(() => createChatHandler({ ...base, approvalSecret: 'short' })).toThrow(/approvalSecret/);
     expect(() => createChatHandler({ ...base, approvalSecret: SECRET, approvalTtlMs: 0 })).toThrow(/approvalTtlMs/);
     expect(() => createChatHandler({ ...base, approvalSecret: SECRET, approvalTtlMs: Number.NaN })).toThrow(/approvalTtlMs/);
+    // A store claims whole milliseconds: a fraction would fail every approval later, so it fails here.
+    expect(() => createChatHandler({ ...base, approvalSecret: SECRET, approvalTtlMs: 600_000.5 })).toThrow(/whole milliseconds/);
     expect(() => createChatHandler({ ...base, approvalSecret: SECRET, approvalOwner: 'alice' as never })).toThrow(/approvalOwner/);
     expect(() => createChatHandler({ ...base, approvalSecret: SECRET })).not.toThrow();
   });
