@@ -389,7 +389,15 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const { stream, first } = generation
         ? kept!.open(source, generation, { writer, frame, describe, scrub, request, onDrop: dropped('its generation goes on') })
         : openEventStream(source, { writer, frame, describe, ...pacing, onDrop: dropped('its upstream request closed') });
+      // Until the answer's head (with the generation's id) goes out, nobody can resume or stop the generation:
+      // a client gone before then stops it, as it would without a store (else its retry bills a second one).
+      const orphaned = generation && (() => void store!.stop(generation.id).catch(() => undefined));
+      if (orphaned) {
+        if (request.signal.aborted) orphaned();
+        else request.signal.addEventListener('abort', orphaned, { once: true });
+      }
       const failed = await first;
+      if (orphaned) request.signal.removeEventListener('abort', orphaned);
       if (failed) {
         void stream.cancel().catch(() => undefined);
         const { status, message, headers } = errorResponseOf(failed.error, scrub);

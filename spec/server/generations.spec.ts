@@ -134,6 +134,21 @@ describe('createChatHandler with a store (resumable generations)', () => {
     expect(text.join('')).toBe(ANSWER);
   });
 
+  it('should stop a generation whose client goes away before its first event (nobody has its id): the upstream is aborted', async () => {
+    const store = spied();
+    const { up, relay } = await setUp('node:http', hanging(0), { store });
+    const controller = new AbortController();
+    const answer = start(relay, {}, controller.signal).catch((error: unknown) => error);
+    await until(() => store.ids.length === 1);
+    controller.abort();
+    await answer;
+    await up.clientClosed();
+    expect(up.abortedByClient).toBe(1);
+    // It ended as a stopped generation: a resume of it (were its id known) would end with the abort frame.
+    const info = await store.info(store.ids[0]!);
+    expect(info?.state).toBe('ended');
+  });
+
   it('should go on after its client disconnects: the upstream is not aborted, and a resume gets the rest', async () => {
     const upstream = paced(answerEvents(ANSWER), 5);
     const { up, relay } = await setUp('node:http', upstream, { store: memoryStore() });
