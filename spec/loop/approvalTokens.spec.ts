@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
   isCohereApprovalError,
@@ -17,6 +18,10 @@ import { answerEvents, toolCallEvents } from '../../lib/testing/eventSequences';
 import { collect, errorOf } from '../helpers/collect';
 import { sseHeaders, startLoopback, type Loopback } from '../helpers/loopback';
 import { toSse } from '../helpers/sse';
+
+// Node 18 has Web Crypto as `require('node:crypto').webcrypto` but no global `crypto`: a server that pauses
+// a loop itself (not through the relay, which does this) sets the global first, as docs/tools.md says.
+(globalThis as { crypto?: unknown }).crypto ??= webcrypto;
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 const call = (id: string, name: string, args: string): ToolCall => ({ id, type: 'function', function: { name, arguments: args } });
