@@ -13,7 +13,8 @@
 // page from DIR (the browser example, or the Angular app's dist/chat/browser).
 // /api/approval/v2/chat is a second relay that runs a tool on the server, one
 // that needs the user's yes first (tokens signed with APPROVAL_SECRET, else a
-// random secret made at start).
+// random secret made at start: one process only; with REDIS_URL, several
+// instances must share it, so APPROVAL_SECRET is then required).
 //
 // Generations outlive their connection (a reload continues the answer):
 //   REDIS_URL set → redisStore (any number of instances behind a load balancer;
@@ -37,6 +38,9 @@ async function upstream() {
 }
 
 const target = await upstream();
+if (process.env.REDIS_URL && !process.env.APPROVAL_SECRET) {
+  throw new Error('REDIS_URL is set: give every instance the same APPROVAL_SECRET (32 characters or more)');
+}
 const store = process.env.REDIS_URL ? redisStore({ url: process.env.REDIS_URL }) : memoryStore();
 // Authenticate and rate-limit your users here, in `prepare`, and give generations their `owner` (see docs/server.md).
 const relay = toNodeHandler(createChatHandler({ apiKey: target.apiKey, baseUrl: target.baseUrl, store }));
