@@ -103,7 +103,7 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
   };
   const runs = [direct, ...cases.map(relayed)];
   const samples = { direct: [] };
-  for (const name of cases) samples[name] = { us: [], ratio: [], commands: [] };
+  for (const name of cases) samples[name] = { us: [], ratio: [], overNone: [], commands: [] };
   let eventsPerStream = 0;
   try {
     for (let round = 0; round <= rounds; round++) {
@@ -114,10 +114,13 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
       if (round === 0) continue; // warm-up
       const d = results.find((r) => r.name === 'direct').us;
       samples.direct.push(d);
+      const none = results.find((r) => r.name === 'none')?.us;
       for (const r of results) {
         if (r.name === 'direct') continue;
         samples[r.name].us.push(r.us);
         samples[r.name].ratio.push(r.us / d);
+        // A store's own cost: its relay beside the store-less one of the same round.
+        if (none !== undefined && r.name !== 'none') samples[r.name].overNone.push(r.us / none);
         if (r.commands !== undefined) samples[r.name].commands.push(r.commands);
       }
     }
@@ -130,6 +133,7 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
   const byStore = {};
   for (const name of cases) {
     byStore[name] = { relayUs: median(samples[name].us), ratio: median(samples[name].ratio) };
+    if (samples[name].overNone.length > 0) byStore[name].overNone = median(samples[name].overNone);
     if (samples[name].commands.length > 0) byStore[name].commandsPerEvent = median(samples[name].commands);
   }
   const first = byStore[cases[0]];
@@ -180,9 +184,10 @@ if (mode === '--upstream') {
   );
   console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event`);
   for (const [name, s] of Object.entries(r.byStore)) {
+    const overNone = s.overNone === undefined ? '' : `, ÷ no store ${s.overNone.toFixed(2)}`;
     const commands = s.commandsPerEvent === undefined ? '' : `, Redis executed ${s.commandsPerEvent.toFixed(3)} commands per event`;
     console.log(
-      `relay (store: ${name.padEnd(6)}): ${s.relayUs.toFixed(3)} µs CPU per relayed event, relay / direct ${s.ratio.toFixed(2)}${commands}`,
+      `relay (store: ${name.padEnd(6)}): ${s.relayUs.toFixed(3)} µs CPU per relayed event, relay / direct ${s.ratio.toFixed(2)}${overNone}${commands}`,
     );
   }
 }

@@ -318,7 +318,8 @@ log(
 );
 for (const [name, r] of Object.entries(relay.byStore)) {
   const commands = r.commandsPerEvent === undefined ? '' : `; Redis executed ${fmt(r.commandsPerEvent, 3)} commands per event`;
-  log(`  store ${name}: relay process ${fmt(r.relayUs)} µs per relayed event (${fmt(r.ratio, 2)}× direct)${commands}`);
+  const overNone = r.overNone === undefined ? '' : `, ${fmt(r.overNone, 2)}× no store`;
+  log(`  store ${name}: relay process ${fmt(r.relayUs)} µs per relayed event (${fmt(r.ratio, 2)}× direct${overNone})${commands}`);
 }
 if (relay.skipped.length > 0) log(`  store ${relay.skipped.join(', ')}: skipped (no redis-server installed)`);
 log("  (the relay process's CPU only: the upstream server, the clients and Redis run in other processes and are not counted)");
@@ -341,9 +342,11 @@ log(
   `| relay, ${relay.streams} concurrent streams (CPU) | µs/event |\n|---|---|\n| direct client | ${fmt(relay.directUs)} |\n| relay process, per relayed event | ${fmt(relay.relayUs)} |\n| relay / direct (median of paired rounds) | ${fmt(relay.ratio, 2)} |`,
 );
 log('');
-log('| relay with a store | µs per relayed event | relay / direct | Redis commands per event |\n|---|---|---|---|');
+log('| relay with a store | µs per relayed event | relay / direct | ÷ no store | Redis commands per event |\n|---|---|---|---|---|');
 for (const [name, r] of Object.entries(relay.byStore)) {
-  log(`| ${name} | ${fmt(r.relayUs)} | ${fmt(r.ratio, 2)} | ${r.commandsPerEvent === undefined ? '—' : fmt(r.commandsPerEvent, 3)} |`);
+  log(
+    `| ${name} | ${fmt(r.relayUs)} | ${fmt(r.ratio, 2)} | ${r.overNone === undefined ? '—' : fmt(r.overNone, 2)} | ${r.commandsPerEvent === undefined ? '—' : fmt(r.commandsPerEvent, 3)} |`,
+  );
 }
 log('');
 log(
