@@ -38,7 +38,7 @@ export interface RedisStoreClient {
 
 /** The pipeline of a {@link RedisStoreClient}. */
 export interface RedisStorePipeline {
-  /** Queues one command (a frame goes as its UTF-8 bytes: a Node `Buffer`). */
+  /** Queues one command (the flush script goes as its UTF-8 bytes, a Node `Buffer`: lib/server/stores/redisAppend.ts). */
   call(command: string, ...args: (string | number | Uint8Array)[]): unknown;
   /** Sends the queued commands: `[error, reply]` per command. */
   exec(): Promise<[Error | null, unknown][] | null>;
