@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { count, lastValueFrom } from 'rxjs';
 import { chatStream$, textOnly } from '../dist/index.mjs';
+import { startRedis } from './redis.mjs';
 import { child, relayCpu } from './relay.mjs';
 import { answerText, eventChunks, rechunk, responseOf } from './transcript.mjs';
 
@@ -57,16 +58,21 @@ const page = (lib, chunks) => () =>
       });
   });
 const ours = { chatStream$, textOnly };
-for (const [label, chunks] of [
-  ['16 KiB chunks', rechunk(byEvent, 16 * 1024)],
-  ['one event per read', byEvent],
-]) {
+for (const [label, chunks] of process.env.AB_PAGE === '0'
+  ? []
+  : [
+      ['16 KiB chunks', rechunk(byEvent, 16 * 1024)],
+      ['one event per read', byEvent],
+    ]) {
   const r = await paired(page(ours, chunks), page(them, chunks));
   console.log(`page, ${label}: this ÷ other ${r.median.toFixed(3)} (${r.ratios.map((x) => x.toFixed(2)).join(' ')})`);
 }
 
+const store = process.env.AB_STORE ?? 'none';
+const redis = store === 'redis' ? await startRedis() : undefined;
+const env = { BENCH_STORE: store, BENCH_REDIS_URL: redis?.url ?? '' };
 const upstream = await child(['--upstream', '400']);
-const relays = [await child(['--relay', upstream.url]), await child(['--relay', upstream.url, join(other, 'dist')])];
+const relays = [await child(['--relay', upstream.url], env), await child(['--relay', upstream.url, join(other, 'dist')], env)];
 try {
   const relayed = (relay) => async () => {
     const start = await relayCpu(relay);
@@ -78,7 +84,10 @@ try {
     return ((await relayCpu(relay)) - start) / counts.reduce((a, b) => a + b, 0);
   };
   const r = await paired(relayed(relays[0]), relayed(relays[1]));
-  console.log(`relay CPU per relayed event: this ÷ other ${r.median.toFixed(3)} (${r.ratios.map((x) => x.toFixed(2)).join(' ')})`);
+  console.log(
+    `relay (store: ${store}) CPU per relayed event: this ÷ other ${r.median.toFixed(3)} (${r.ratios.map((x) => x.toFixed(2)).join(' ')})`,
+  );
 } finally {
   for (const c of [upstream, ...relays]) c.proc.kill();
+  await redis?.stop();
 }

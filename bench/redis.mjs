@@ -1,6 +1,7 @@
 // A redis-server for the benches: Debian's package, on a free loopback port,
 // without persistence, in a temporary folder; `stop()` ends it and removes
-// the folder. Shared by bench/stores.mjs and bench/relay.mjs.
+// the folder. And Redis's own count of the commands it executed. Shared by
+// bench/stores.mjs and bench/relay.mjs.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -52,4 +53,19 @@ export async function startRedis() {
         proc.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Every command Redis executed since its last `CONFIG RESETSTAT` (INFO
+ * commandstats: the commands a script runs count too), the bench's own INFO
+ * and CONFIG calls left out.
+ */
+export async function commandCount(admin) {
+  const info = await admin.info('commandstats');
+  let total = 0;
+  for (const line of info.split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+    if (m && !/^(info|config)/.test(m[1])) total += Number(m[2]);
+  }
+  return total;
 }

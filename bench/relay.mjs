@@ -1,6 +1,8 @@
 // What the cohere-rx/server relay costs per event, beside a direct client.
 //
-//   node bench/relay.mjs          (after `npx tsup --silent`; npm run bench runs it as its section 5)
+//   node bench/relay.mjs          (after `npx tsup --silent`; npm run bench runs it as its section 6)
+//   BENCH_QUICK=1 …               fewer rounds; BENCH_STORES=none,memory,redis picks the cases
+//   BENCH_PROFILE=DIR …           each relay child writes a CPU profile (node --cpu-prof) into DIR
 //
 // The same upstream bytes (the replay server, one event per write, in its
 // own process) are read two ways, in paired rounds: by STREAMS concurrent
@@ -26,8 +28,7 @@ import { count, lastValueFrom } from 'rxjs';
 import { chatStream$ } from '../dist/index.mjs';
 import { createChatHandler, memoryStore, redisStore, toNodeHandler } from '../dist/server.mjs';
 import { startReplayServer } from '../dist/testing.mjs';
-import { hasRedisServer, startRedis } from './redis.mjs';
-import { commandCount } from './stores.mjs';
+import { commandCount, hasRedisServer, startRedis } from './redis.mjs';
 import { deltaFrame, headFrames, tailFrames } from './transcript.mjs';
 
 const KEY = 'bench-server-key';
@@ -42,7 +43,13 @@ const cpuUs = (usage) => usage.user + usage.system;
 
 /** Starts this file as a child in `mode`; resolves with the child and the first message it sends. */
 export function child(args, env = {}) {
-  const proc = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  // BENCH_PROFILE=DIR: each relay child writes a CPU profile (node --cpu-prof) into DIR when it ends.
+  const profile = process.env.BENCH_PROFILE && args[0] === '--relay' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const proc = fork(self, args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
+    execArgv: [...process.execArgv, ...profile],
+  });
   return new Promise((resolve, reject) => {
     proc.once('message', (message) => resolve({ proc, ...message }));
     proc.once('exit', (code) => reject(new Error(`bench child ${args[0]} exited with ${code}`)));
@@ -66,6 +73,8 @@ export function relayCpu(relay) {
  */
 export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stores = ['none'] } = {}) {
   const cases = stores.filter((name) => name !== 'redis' || hasRedisServer());
+  const skipped = stores.filter((name) => !cases.includes(name));
+  if (skipped.length > 0) console.log('redis-server is not installed (apt-get install redis-server): the redisStore row is skipped');
   const redis = cases.includes('redis') ? await startRedis() : undefined;
   const admin = redis ? new Redis(redis.url) : undefined;
   const upstream = await child(['--upstream', String(deltas)]);
@@ -94,7 +103,7 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
   };
   const runs = [direct, ...cases.map(relayed)];
   const samples = { direct: [] };
-  for (const name of cases) samples[name] = { us: [], ratio: [], commands: [] };
+  for (const name of cases) samples[name] = { us: [], ratio: [], overNone: [], commands: [] };
   let eventsPerStream = 0;
   try {
     for (let round = 0; round <= rounds; round++) {
@@ -105,10 +114,13 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
       if (round === 0) continue; // warm-up
       const d = results.find((r) => r.name === 'direct').us;
       samples.direct.push(d);
+      const none = results.find((r) => r.name === 'none')?.us;
       for (const r of results) {
         if (r.name === 'direct') continue;
         samples[r.name].us.push(r.us);
         samples[r.name].ratio.push(r.us / d);
+        // A store's own cost: its relay beside the store-less one of the same round.
+        if (none !== undefined && r.name !== 'none') samples[r.name].overNone.push(r.us / none);
         if (r.commands !== undefined) samples[r.name].commands.push(r.commands);
       }
     }
@@ -121,6 +133,7 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
   const byStore = {};
   for (const name of cases) {
     byStore[name] = { relayUs: median(samples[name].us), ratio: median(samples[name].ratio) };
+    if (samples[name].overNone.length > 0) byStore[name].overNone = median(samples[name].overNone);
     if (samples[name].commands.length > 0) byStore[name].commandsPerEvent = median(samples[name].commands);
   }
   const first = byStore[cases[0]];
@@ -129,6 +142,7 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
     relayUs: first.relayUs,
     ratio: first.ratio,
     byStore,
+    skipped,
     streams,
     eventsPerStream,
     rounds,
@@ -159,6 +173,7 @@ if (mode === '--upstream') {
     process.send({ url: `http://127.0.0.1:${listening.address().port}` }),
   );
   process.on('message', () => process.send({ cpu: cpuUs(process.cpuUsage()) }));
+  process.once('SIGTERM', () => process.exit(0)); // an orderly exit: a --cpu-prof profile is written
 } else if (process.argv[1] === self) {
   const quick = process.env.BENCH_QUICK === '1';
   const stores = (process.env.BENCH_STORES ?? 'none,memory,redis').split(',');
@@ -169,9 +184,10 @@ if (mode === '--upstream') {
   );
   console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event`);
   for (const [name, s] of Object.entries(r.byStore)) {
+    const overNone = s.overNone === undefined ? '' : `, ÷ no store ${s.overNone.toFixed(2)}`;
     const commands = s.commandsPerEvent === undefined ? '' : `, Redis executed ${s.commandsPerEvent.toFixed(3)} commands per event`;
     console.log(
-      `relay (store: ${name.padEnd(6)}): ${s.relayUs.toFixed(3)} µs CPU per relayed event, relay / direct ${s.ratio.toFixed(2)}${commands}`,
+      `relay (store: ${name.padEnd(6)}): ${s.relayUs.toFixed(3)} µs CPU per relayed event, relay / direct ${s.ratio.toFixed(2)}${overNone}${commands}`,
     );
   }
 }

@@ -5,6 +5,8 @@ import { deltaFrame, headFrames, tailFrames } from './transcript.mjs';
 
 const n = Number(process.argv[2] ?? 400);
 const transcript = [...headFrames(), ...Array.from({ length: n }, (_, i) => deltaFrame(i)), ...tailFrames(n)].join('');
-const server = await startReplayServer({ transcripts: { text: transcript } });
+// Idle keep-alive connections stay open for a minute: with Node's 5 s, a loaded machine's pause between
+// rounds let the server close sockets the SDK's undici was reusing ('other side closed' in section 4).
+const server = await startReplayServer({ transcripts: { text: transcript }, keepAliveTimeoutMs: 60_000 });
 process.stdout.write(`${server.url}\n`);
 process.on('SIGTERM', () => server.close().then(() => process.exit(0)));

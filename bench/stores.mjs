@@ -23,7 +23,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { memoryStore, redisStore } from '../dist/server.mjs';
-import { startRedis } from './redis.mjs';
+import { commandCount, startRedis } from './redis.mjs';
 
 const GENERATIONS = Number(process.env.GENERATIONS ?? 200);
 const EVENTS = Number(process.env.EVENTS ?? 300);
@@ -101,17 +101,6 @@ async function round(store, reader, seed) {
   return { events, cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000, wallMs };
 }
 
-/** Every command counted by INFO commandstats, the bench's own INFO and CONFIG left out. */
-export async function commandCount(admin) {
-  const info = await admin.info('commandstats');
-  let total = 0;
-  for (const line of info.split('\n')) {
-    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
-    if (m && !/^(info|config)/.test(m[1])) total += Number(m[2]);
-  }
-  return total;
-}
-
 async function main() {
   const redis = await startRedis();
   const admin = new Redis(redis.url);
@@ -161,5 +150,4 @@ async function main() {
   await redis.stop();
 }
 
-// Run as a script (not when bench/relay.mjs imports commandCount).
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

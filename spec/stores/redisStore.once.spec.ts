@@ -121,6 +121,21 @@ describe('redisStore on Redis', () => {
       expect(await store().info(writers[0]?.id ?? '')).toMatchObject({ lastSeq: 100 });
     });
 
+    it('should store a flush that mixes ASCII and non-ASCII frames as the same text, read back on another instance', async () => {
+      // The flush script goes as bytes and the frames as strings (redisAppend.ts): each is encoded on its own.
+      const texts = ['plain', ' café', ' 한국어', ' 🦀 emoji', ' naïve\u00a0space', ' ascii again', ' 日本語と English'];
+      const s = store();
+      const writer = await s.start(randomUUID());
+      await raw.config('RESETSTAT');
+      texts.forEach((text, i) => writer.append(i + 1, frameOf(i + 1, text)));
+      await writer.end();
+      expect(await callsOf(raw, 'eval')).toBe(1); // one flush carried them all
+      expect(await collect(store().read(writer.id, 0))).toEqual({
+        values: texts.map((text, i) => ({ seq: i + 1, frame: frameOf(i + 1, text) })),
+        completed: true,
+      });
+    });
+
     it('should not wait for Redis in append(): the frame is stored later, in the background', async () => {
       const writer = await store().start(randomUUID());
       await raw.config('RESETSTAT');

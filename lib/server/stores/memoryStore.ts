@@ -211,7 +211,9 @@ class MemoryWriter implements GenerationWriter {
     if (this.ended) throw new CohereStoreError('closed', this.id);
     if (this.closed) return; // the store closed: `signal` said so
     this.generation.frames.push(frame);
-    for (const reader of [...this.generation.readers]) {
+    const readers = this.generation.readers;
+    if (readers.size === 0) return; // the usual case: the POST's own client is fed by the relay, not by a reader
+    for (const reader of [...readers]) {
       // A reader still catching up gets it in its own loop; one that skipped past it (after > seq) never does.
       if (!reader.catchingUp && reader.after === seq - 1) {
         reader.after = seq;

@@ -6,6 +6,15 @@
 // more than one EVAL carrying the same frames (bench/stores.mjs). Where
 // scripting is refused (an ACL without EVAL, a proxy), the store falls back
 // to a pipeline of the same commands.
+//
+// The script goes as bytes (`SCRIPT_BYTES`), encoded once: then ioredis
+// encodes each argument on its own instead of joining the whole command into
+// one string first. One non-ASCII character in any frame (an accent in one
+// token) makes such a joined string two-byte, and V8 encodes a two-byte string
+// to UTF-8 several times slower per byte than the (mostly one-byte) frames
+// alone: that encoding was the largest single cost of redisStore in the
+// relay's CPU profile; bytes for the script halve the cost of building and
+// encoding a flush (docs/performance.md). Redis gets the same bytes either way.
 import { batchId, END_ID, type GenerationKeys } from './redisLayout';
 import type { Command } from './redisConnection';
 
@@ -58,6 +67,10 @@ end
 return out
 `;
 
+/** APPEND_SCRIPT as UTF-8 bytes (a Node `Buffer`: ioredis runs on Node and its look-alikes), where there is a `Buffer`. */
+const SCRIPT_BYTES: string | Uint8Array =
+  (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } }).Buffer?.from(APPEND_SCRIPT, 'utf8') ?? APPEND_SCRIPT;
+
 /** A part's frames as stream entries: `[id, fields]`, each of at most MAX_FRAMES_PER_ENTRY frames. */
 function entriesOfPart(fields: readonly string[]): [string, readonly string[]][] {
   const entries: [string, readonly string[]][] = [];
@@ -80,7 +93,7 @@ export function appendScriptCommand(parts: readonly AppendPart[], retentionMs: n
     for (const [id, fields] of entries) argv.push(id, fields.length, ...fields);
     argv.push(part.end ? String(part.lastSeq) : '');
   }
-  return ['eval', APPEND_SCRIPT, keys.length, ...keys, ...argv];
+  return ['eval', SCRIPT_BYTES, keys.length, ...keys, ...argv];
 }
 
 /** @internal The script's answer for each part: 'stored', 'gone' or 'refused'. */

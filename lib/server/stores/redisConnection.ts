@@ -38,14 +38,14 @@ export interface RedisStoreClient {
 
 /** The pipeline of a {@link RedisStoreClient}. */
 export interface RedisStorePipeline {
-  /** Queues one command. */
-  call(command: string, ...args: (string | number)[]): unknown;
+  /** Queues one command (the flush script goes as its UTF-8 bytes, a Node `Buffer`: lib/server/stores/redisAppend.ts). */
+  call(command: string, ...args: (string | number | Uint8Array)[]): unknown;
   /** Sends the queued commands: `[error, reply]` per command. */
   exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 /** @internal One command of a pipeline: its name and arguments. */
-export type Command = readonly [name: string, ...args: (string | number)[]];
+export type Command = readonly [name: string, ...args: (string | number | Uint8Array)[]];
 
 /** @internal One command's answer in a pipeline: the reply, or the server's error for that command. */
 export type Reply = { readonly error: Error; readonly value?: undefined } | { readonly error?: undefined; readonly value: unknown };
