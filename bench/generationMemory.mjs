@@ -7,14 +7,10 @@
 // (`MEMORY USAGE … SAMPLES 0`: the whole stream, every node counted).
 // DELAY_MS (default 10) paces the upstream: frames arriving over time are
 // stored in smaller batches than a burst's, which costs Redis more per frame.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createChatHandler, redisStore } from '../dist/server.mjs';
 import { answerEvents, startReplayServer } from '../dist/testing.mjs';
+import { startRedis } from './redis.mjs';
 
 const TOKENS = Number(process.env.TOKENS ?? 1000);
 const ANSWERS = Number(process.env.ANSWERS ?? 3);
@@ -22,50 +18,6 @@ const ANSWERS = Number(process.env.ANSWERS ?? 3);
 const DELAY_MS = Number(process.env.DELAY_MS ?? 10);
 const PREFIX = 'bench:';
 const WORDS = 'the a relay answer stream frame model token generation store redis instance client page resume stop owner lease'.split(' ');
-
-/** A loopback port nobody listens on (right now). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Debian's redis-server on a free port, without persistence; `stop()` ends it. */
-async function startRedis() {
-  const binary = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
-  if (!binary) throw new Error('redis-server is not installed (apt-get install redis-server)');
-  const port = await freePort();
-  const dir = mkdtempSync(join(os.tmpdir(), 'cohere-rx-memory-redis-'));
-  const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  proc.stdout.resume();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        proc.removeAllListeners('exit');
-        proc.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        });
-        proc.kill('SIGTERM');
-      }),
-  };
-}
 
 /** An answer of `tokens` words, different for each `seed`. */
 function answerOf(tokens, seed) {

@@ -1,7 +1,7 @@
 // A redis-server for the benches: Debian's package, on a free loopback port,
 // without persistence, in a temporary folder; `stop()` ends it and removes
 // the folder. And Redis's own count of the commands it executed. Shared by
-// bench/stores.mjs and bench/relay.mjs.
+// bench/stores.mjs, bench/relay.mjs and bench/generationMemory.mjs.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
