@@ -207,7 +207,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
           chunk = await source.read();
         } catch (thrown) {
           if (subscriber.closed) return undefined;
-          if (endEvent) return void finish(); // the answer was whole; only the close failed
+          // The answer was whole, only the close failed; but a tool loop's final step-end may be still to come: resumed.
+          if (endEvent && !(multi && generation)) return void finish();
           return connectionFailure('body', thrown, scrub); // retried or resumed by run(), else thrown there
         }
         if (subscriber.closed) return undefined;

@@ -67,9 +67,12 @@ export interface GenerationServer {
 
 const pause = (ms: number): Promise<void> => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
 
+/** An event's SSE `event:` name when it is not its `type` (a relay's own frames: `cohere-rx-step-end`); JSON leaves it out. */
+export const SSE_NAME: unique symbol = Symbol('sse event name');
+
 /** One SSE frame: `id:`, `event:` and `data:` (no `id:` for `noGeneration`). */
 export function frameOf(seq: number, event: object, withId = true): string {
-  const type = (event as { type?: string }).type;
+  const type = (event as { [SSE_NAME]?: string })[SSE_NAME] ?? (event as { type?: string }).type;
   return `${withId ? `id: ${seq}\n` : ''}${type ? `event: ${type}\n` : ''}data: ${JSON.stringify(event)}\n\n`;
 }
 

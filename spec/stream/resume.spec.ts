@@ -24,7 +24,7 @@ import {
 } from '../../lib';
 import { collect, errorOf, narrow } from '../helpers/collect';
 import { sleep } from '../helpers/loopback';
-import { startGenerationServer, type GenerationServer, type GenerationServerOptions } from '../helpers/generationServer';
+import { SSE_NAME, startGenerationServer, type GenerationServer, type GenerationServerOptions } from '../helpers/generationServer';
 import { request, textTurn } from '../helpers/sse';
 
 /** A longer answer than textTurn: more places to cut. */
@@ -116,6 +116,19 @@ describe('chatStream$ with a relay that keeps generations', () => {
     const events = await lastValueFrom(chatStream$(request, optionsOf(s)).pipe(toArray()));
     expect(events).toEqual(loop); // both messages, the first message-end (TOOL_CALL) not taken for the end
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3', '8']);
+  });
+
+  it('should resume a tool loop cut after its last message-end, before its final step-end (that frame is not lost)', async () => {
+    const toolTurn = [textTurn[0], { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } }];
+    const stepEnd = { type: 'step-end', step: 2, messages: [{ role: 'assistant', content: fullText }], [SSE_NAME]: 'cohere-rx-step-end' };
+    const loop = [...toolTurn, ...longTurn, stepEnd];
+    // The POST is cut mid-frame in the step-end, every message-end already read.
+    const s = await start({ events: loop, cuts: [loop.length - 1], relayStream: 'multi-message' });
+    const outcome = await collect(chatStream$(request, optionsOf(s)));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.values).toEqual(JSON.parse(JSON.stringify(loop)));
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual([String(loop.length - 1)]);
+    expect(s.deletes()).toHaveLength(0); // after the end: no Stop
   });
 
   it('should send the same headers on a resume, without the body and its content-type, and no key when none was given', async () => {
