@@ -246,6 +246,7 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       /** From now on, the requests are the generation's: the same headers, no body (the relay's ids are URL-safe; resumeChat$ checks its own). */
       const toGeneration = (id: string): void => {
         generation = id;
+        retries = 0; // resumes are counted from here: failed POSTs before it use none of them
         config.url += `/${id}`;
         init.method = 'GET';
         delete init.body;

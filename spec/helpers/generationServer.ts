@@ -42,6 +42,8 @@ export interface GenerationServerOptions {
   holdFirstOnly?: boolean | undefined;
   /** Answer GETs with this status (Cohere-shaped JSON) instead of resuming: 404 forgets every id. */
   getStatus?: number | undefined;
+  /** Answer the first this many POSTs 503 (Cohere-shaped JSON, `retry-after: 0`): retried, with no generation. */
+  failPosts?: number | undefined;
   /** Pause between frames, in ms (0: a setImmediate). @default 0 */
   frameDelayMs?: number | undefined;
   /** Answers the requests that are not for `…/v2/chat` (a page's files, say). @default 404 */
@@ -125,7 +127,11 @@ export async function startGenerationServer(options: GenerationServerOptions): P
     const match = /\/v2\/chat(?:\/([^/]+))?$/.exec(path);
     if (!match) return options.fallback ? options.fallback(req, res, 0) : void res.writeHead(404).end();
     const given = match[1];
-    if (req.method === 'POST' && given === undefined) return stream(res, 0);
+    if (req.method === 'POST' && given === undefined) {
+      if (loopback.requests.filter((r) => r.method === 'POST').length > (options.failPosts ?? 0)) return stream(res, 0);
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' }).end(JSON.stringify({ message: 'busy' }));
+      return;
+    }
     const known = given === id && options.getStatus !== 404;
     if (!known) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'generation not found' }));

@@ -177,6 +177,16 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['2', '5', '8', '11', '14']);
   });
 
+  it('should not count retried POSTs against the resumes: a POST that brings the id and breaks at once is resumed', async () => {
+    // Two POSTs answered 503 (maxRetries 2 used up), then one with the id, cut before its first frame.
+    const s = await start({ failPosts: 2, cuts: [0] });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { maxRetries: 2 })));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.values).toEqual(longTurn);
+    expect(s.posts()).toHaveLength(3);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual([undefined]);
+  });
+
   it('should resume a connection that falls silent (idleTimeoutMs) instead of timing out', async () => {
     // The POST's response sends 5 frames, then nothing, and stays open: a dead connection.
     const s = await start({ holdAfter: 5, holdFirstOnly: true });
