@@ -102,7 +102,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
     const outerSignal = config.signal;
     // A relay's hooks (lib/internal/relay.ts); a page has none.
     const hooks = (options as WithRelayHooks)[RELAY_HOOKS];
-    const controller = new AbortController();
+    /** Aborts the request in flight; a new one for the next request once a resume's header timeout used it. */
+    let controller = new AbortController();
     const deadlines = new Deadlines(() => subscriber.closed);
     /** The body being read; cancelled on teardown while a request is in flight. */
     let body: ByteSource | undefined;
@@ -129,8 +130,7 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       generation = undefined;
       if (!subscriber.closed) subscriber.error(error);
     };
-    const timeout = (phase: 'headers' | 'idle', limitMs: number) => () => fail(new CohereTimeoutError(phase, limitMs));
-    const idle = timeout('idle', config.idleTimeoutMs);
+    const idle = (): void => fail(new CohereTimeoutError('idle', config.idleTimeoutMs));
     // A generation's body that falls silent is a dead connection (a relay sends heartbeats):
     // cancelling it ends the read, and the generation is resumed; anything else times out.
     const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, () => (generation && body ? body.cancel() : idle()));
@@ -260,7 +260,13 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       };
       for (; ; retries++) {
         inFlight = true;
-        deadlines.watchSilence(config.timeoutMs, timeout('headers', config.timeoutMs));
+        deadlines.watchSilence(config.timeoutMs, () => {
+          const error = new CohereTimeoutError('headers', config.timeoutMs);
+          if (!generation) return fail(error);
+          // A resume whose answer does not come (a dead instance): that attempt fails, and is retried like any.
+          controller.abort(error);
+          init.signal = (controller = new AbortController()).signal;
+        });
         const opened = await openResponse(fetch, config.url, init, scrub, onHeaders, () => subscriber.closed);
         if (!opened || subscriber.closed) return;
         let failure: Failure;

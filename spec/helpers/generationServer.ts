@@ -44,6 +44,8 @@ export interface GenerationServerOptions {
   getStatus?: number | undefined;
   /** Answer the first this many POSTs 503 (Cohere-shaped JSON, `retry-after: 0`): retried, with no generation. */
   failPosts?: number | undefined;
+  /** Leave the first this many GETs unanswered (no headers ever: a dead instance); the later ones resume. */
+  silentGets?: number | undefined;
   /** Pause between frames, in ms (0: a setImmediate). @default 0 */
   frameDelayMs?: number | undefined;
   /** Answers the requests that are not for `…/v2/chat` (a page's files, say). @default 404 */
@@ -143,6 +145,7 @@ export async function startGenerationServer(options: GenerationServerOptions): P
         res.writeHead(options.getStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'try again' }));
         return;
       }
+      if (loopback.requests.filter((r) => r.method === 'GET').length <= (options.silentGets ?? 0)) return;
       const last = req.headers['last-event-id'];
       return stream(res, last === undefined ? 0 : Number(last));
     }

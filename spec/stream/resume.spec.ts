@@ -196,6 +196,24 @@ describe('chatStream$ with a relay that keeps generations', () => {
     await s.loopback.clientClosed(); // the silent connection was closed
   });
 
+  it('should count a resume whose headers never come (timeoutMs) as a failed attempt, and resume again', async () => {
+    const s = await start({ cuts: [3], silentGets: 1 });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { timeoutMs: 300 })));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.values).toEqual(longTurn);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3', '3']);
+  });
+
+  it('should stop after maxRetries resumes in a row whose headers never come, with a CohereIncompleteStreamError', async () => {
+    const s = await start({ cuts: [3], silentGets: 9 });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { timeoutMs: 300, maxRetries: 2 })));
+    const error = errorOf(outcome, isCohereIncompleteStreamError);
+    expect(error.eventCount).toBe(3);
+    expect(isCohereTimeoutError(narrow(error.cause, isCohereConnectionError).cause)).toBe(true);
+    expect(s.gets()).toHaveLength(2);
+    expect(s.posts()).toHaveLength(1);
+  });
+
   it('should still time out a silent connection without a generation (no resume)', async () => {
     const s = await start({ noGeneration: true, holdAfter: 5 });
     const outcome = await collect(chatStream$(request, optionsOf(s, { idleTimeoutMs: 300 })));
