@@ -123,6 +123,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
      * an error stops nothing (the generation stays resumable).
      */
     let generation: string | null | undefined;
+    /** How each event is read: the same for every connection of the subscription. */
+    let reader: ReturnType<typeof relayEvents> | undefined;
     /** Failed attempts in a row: retries before the first event, or resumes that brought no frame. */
     let retries = 0;
 
@@ -171,7 +173,7 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
      */
     const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereError | undefined> => {
       const multi = relayHeader === MULTI_MESSAGE;
-      const read = relayHeader ? relayEvents(multi, relay) : onEvent;
+      const read = (reader ??= relayHeader ? relayEvents(multi, relay) : onEvent); // once: a resume keeps the loop's conversation
       const tap = hooks?.tap;
       const ready = hooks?.ready;
       const decoder = new EventDecoder(

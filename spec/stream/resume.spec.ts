@@ -14,6 +14,7 @@ import {
   isCohereConfigError,
   isCohereConnectionError,
   isCohereIncompleteStreamError,
+  isCohereMaxStepsError,
   isCohereTimeoutError,
   resumeChat$,
   textOnly,
@@ -129,6 +130,22 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(outcome.values).toEqual(JSON.parse(JSON.stringify(loop)));
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual([String(loop.length - 1)]);
     expect(s.deletes()).toHaveLength(0); // after the end: no Stop
+  });
+
+  it("should keep a tool loop's conversation across a resume: a CohereMaxStepsError after it carries the last step-end's messages", async () => {
+    const messages = [
+      { role: 'user', content: 'Hello!' },
+      { role: 'assistant', content: 'I will look it up.' },
+    ];
+    const toolTurn = [textTurn[0], { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } }];
+    const stepEnd = { type: 'step-end', step: 1, messages, [SSE_NAME]: 'cohere-rx-step-end' };
+    const maxSteps = { type: 'cohere-rx-error', error: { name: 'CohereMaxStepsError', message: 'too many steps', maxSteps: 1 } };
+    // The POST is cut after the step-end; the resume brings the next message and the relay's error frame.
+    const s = await start({ events: [...toolTurn, stepEnd, ...toolTurn, maxSteps], cuts: [3], relayStream: 'multi-message' });
+    const outcome = await collect(chatStream$(request, optionsOf(s)));
+    const error = errorOf(outcome, isCohereMaxStepsError);
+    expect(error.messages).toEqual(messages);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3']);
   });
 
   it('should send the same headers on a resume, without the body and its content-type, and no key when none was given', async () => {
