@@ -5,7 +5,7 @@ import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamErr
 import { CohereTimeoutError } from '../errors/CohereTimeoutError';
 import { onAbort } from '../internal/abortListener';
 import type { ByteSource } from '../internal/byteSource';
-import { GENERATION_HEADER, MULTI_MESSAGE, RELAY_HEADER, RELAY_HOOKS, type WithRelayHooks } from '../internal/relay';
+import { GENERATION_HEADER, GENERATION_ID, MULTI_MESSAGE, RELAY_HEADER, RELAY_HOOKS, type WithRelayHooks } from '../internal/relay';
 import { retryWait } from '../internal/retry';
 import { safeCause } from '../internal/secret';
 import type { ChatTrace } from '../internal/telemetry';
@@ -102,8 +102,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
     const outerSignal = config.signal;
     // A relay's hooks (lib/internal/relay.ts); a page has none.
     const hooks = (options as WithRelayHooks)[RELAY_HOOKS];
-    /** Aborts the request in flight; a new one for the next request once a resume's header timeout used it. */
-    let controller = new AbortController();
+    /** Aborts the request in flight (one per request: a resume's header timeout aborts that attempt only). */
+    let controller: AbortController;
     const deadlines = new Deadlines(() => subscriber.closed);
     /** The body being read; cancelled on teardown while a request is in flight. */
     let body: ByteSource | undefined;
@@ -132,10 +132,12 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       generation = undefined;
       if (!subscriber.closed) subscriber.error(error);
     };
-    const idle = (): void => fail(new CohereTimeoutError('idle', config.idleTimeoutMs));
     // A generation's body that falls silent is a dead connection (a relay sends heartbeats):
     // cancelling it ends the read, and the generation is resumed; anything else times out.
-    const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, () => (generation && body ? body.cancel() : idle()));
+    const watchIdle = (): void =>
+      deadlines.watchSilence(config.idleTimeoutMs, () =>
+        generation && body ? body.cancel() : fail(new CohereTimeoutError('idle', config.idleTimeoutMs)),
+      );
 
     /** After `message-end` (and the drain): completes, or errors for `ERROR`/`TIMEOUT`. */
     const finish = (): void => {
@@ -178,12 +180,14 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       const ready = hooks?.ready;
       const decoder = new EventDecoder(
         (event, message) => {
+          // A frame read already (a relay that replays from the start): dropped, no duplicate.
+          if (+message.id! <= +init.headers['last-event-id']!) return;
           tap?.(event, message.data);
           read(event, message);
           // After the event: a frame cut before its end was never read, and is sent again.
           if (message.id) {
             // The next resume starts after it (on a POST this header is never sent: it is not
-            // retried once events were read); and a resume that got somewhere starts a new count.
+            // retried once events were read); and a resume that got somewhere (a new id) starts a new count.
             init.headers['last-event-id'] = message.id;
             retries = 0;
           }
@@ -243,9 +247,9 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       }
       fetch = config.fetch ?? (await defaultFetch());
       if (subscriber.closed) return;
-      init = { ...config.init, signal: controller.signal };
+      init = { ...config.init };
       if (trace?.headers) init.headers = { ...trace.headers, ...init.headers }; // telemetry hook: trace context
-      /** From now on, the requests are the generation's: the same headers, no body (the relay's ids are URL-safe; resumeChat$ checks its own). */
+      /** From now on, the requests are the generation's: the same headers, no body (the id was checked: URL-safe). */
       const toGeneration = (id: string): void => {
         generation = id;
         retries = 0; // resumes are counted from here: failed POSTs before it use none of them
@@ -262,19 +266,19 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       };
       for (; ; retries++) {
         inFlight = true;
+        init.signal = (controller = new AbortController()).signal;
         deadlines.watchSilence(config.timeoutMs, () => {
           const error = new CohereTimeoutError('headers', config.timeoutMs);
-          if (!generation) return fail(error);
           // A resume whose answer does not come (a dead instance): that attempt fails, and is retried like any.
-          controller.abort(error);
-          init.signal = (controller = new AbortController()).signal;
+          if (generation) controller.abort(error);
+          else fail(error);
         });
         const opened = await openResponse(fetch, config.url, init, scrub, onHeaders, () => subscriber.closed);
         if (!opened || subscriber.closed) return;
         let failure: Failure;
         if (opened.ok) {
           const id = opened.headers.get(GENERATION_HEADER);
-          if (id && !generation) toGeneration(id);
+          if (id && !generation && GENERATION_ID.test(id)) toGeneration(id); // an id unfit for a URL: no generation
           body = opened.body;
           const broken = await readBody(body, opened.headers.get(RELAY_HEADER));
           if (!broken) return;

@@ -46,6 +46,10 @@ export interface GenerationServerOptions {
   failPosts?: number | undefined;
   /** Leave the first this many GETs unanswered (no headers ever: a dead instance); the later ones resume. */
   silentGets?: number | undefined;
+  /** Send this as X-Cohere-Rx-Generation instead of the id (one unfit for a URL, say). */
+  headerId?: string | undefined;
+  /** Ignore Last-Event-ID: every GET replays the generation from its first frame. */
+  replayFromStart?: boolean | undefined;
   /** Pause between frames, in ms (0: a setImmediate). @default 0 */
   frameDelayMs?: number | undefined;
   /** Answers the requests that are not for `…/v2/chat` (a page's files, say). @default 404 */
@@ -98,7 +102,7 @@ export async function startGenerationServer(options: GenerationServerOptions): P
     const hold = options.holdFirstOnly && index > 0 ? undefined : options.holdAfter;
     res.writeHead(200, {
       ...sseHeaders,
-      ...(noGeneration ? {} : { 'x-cohere-rx-generation': id }),
+      ...(noGeneration ? {} : { 'x-cohere-rx-generation': options.headerId ?? id }),
       ...(options.relayStream ? { 'x-cohere-rx-stream': options.relayStream } : {}),
     });
     res.flushHeaders();
@@ -147,7 +151,7 @@ export async function startGenerationServer(options: GenerationServerOptions): P
       }
       if (loopback.requests.filter((r) => r.method === 'GET').length <= (options.silentGets ?? 0)) return;
       const last = req.headers['last-event-id'];
-      return stream(res, last === undefined ? 0 : Number(last));
+      return stream(res, last === undefined || options.replayFromStart ? 0 : Number(last));
     }
     res.writeHead(405).end();
   });

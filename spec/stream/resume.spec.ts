@@ -148,6 +148,23 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3']);
   });
 
+  it('should drop the frames a resume sends again (a relay that replays from the start): no duplicate', async () => {
+    const s = await start({ cuts: [5, 9], replayFromStart: true });
+    const outcome = await collect(chatStream$(request, optionsOf(s)));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.values).toEqual(longTurn);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5', '9']);
+  });
+
+  it('should count a resume that brings only frames read already as one that brought nothing', async () => {
+    // Every resume replays frames 1–3, all read already, and is cut: no progress, maxRetries 2 in a row.
+    const s = await start({ cuts: [5, 3, 3, 3, 3], replayFromStart: true });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { maxRetries: 2 })));
+    expect(errorOf(outcome, isCohereIncompleteStreamError).eventCount).toBe(5);
+    expect(outcome.values).toEqual(longTurn.slice(0, 5));
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5', '5']);
+  });
+
   it('should send the same headers on a resume, without the body and its content-type, and no key when none was given', async () => {
     const s = await start({ cuts: [3] });
     await lastValueFrom(chatStream$(request, optionsOf(s, { headers: { 'x-team': 'blue' } })));
@@ -361,6 +378,15 @@ describe('chatStream$ without a generation id (Cohere, or a relay without a stor
     expect(outcome.values).toEqual(longTurn.slice(0, 3));
     expect(s.posts()).toHaveLength(1);
     expect(s.gets()).toHaveLength(0);
+  });
+
+  it('should take a generation id unfit for a URL for none: no resume, and no DELETE', async () => {
+    const s = await start({ headerId: '../../admin', cuts: [3] });
+    const outcome = await collect(chatStream$(request, optionsOf(s)));
+    expect(isCohereConnectionError(outcome.error)).toBe(true);
+    expect(outcome.values).toEqual(longTurn.slice(0, 3));
+    await sleep(100);
+    expect(s.requests.map((r) => r.method)).toEqual(['POST']);
   });
 
   it('should not DELETE on an unsubscribe', async () => {
