@@ -20,6 +20,9 @@ export const MULTI_MESSAGE = 'multi-message';
  */
 export const GENERATION_HEADER = 'x-cohere-rx-generation';
 
+/** A relay's generation id: URL-safe (RFC 3986 unreserved characters), as the relay makes them (a UUID); checked before it goes into a path. */
+export const GENERATION_ID = /^[\w.~-]{1,200}$/; // \w: A–Z a–z 0–9 _
+
 /**
  * The SSE `event:` names the relay writes its own frames under all start with
  * this; the relay never writes an upstream event under such a name (one whose

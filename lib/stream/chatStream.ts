@@ -5,7 +5,7 @@ import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamErr
 import { CohereTimeoutError } from '../errors/CohereTimeoutError';
 import { onAbort } from '../internal/abortListener';
 import type { ByteSource } from '../internal/byteSource';
-import { GENERATION_HEADER, MULTI_MESSAGE, RELAY_HEADER, RELAY_HOOKS, type WithRelayHooks } from '../internal/relay';
+import { GENERATION_HEADER, GENERATION_ID, MULTI_MESSAGE, RELAY_HEADER, RELAY_HOOKS, type WithRelayHooks } from '../internal/relay';
 import { retryWait } from '../internal/retry';
 import { safeCause } from '../internal/secret';
 import type { ChatTrace } from '../internal/telemetry';
@@ -102,7 +102,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
     const outerSignal = config.signal;
     // A relay's hooks (lib/internal/relay.ts); a page has none.
     const hooks = (options as WithRelayHooks)[RELAY_HOOKS];
-    const controller = new AbortController();
+    /** Aborts the request in flight (one per request: a resume's header timeout aborts that attempt only). */
+    let controller: AbortController;
     const deadlines = new Deadlines(() => subscriber.closed);
     /** The body being read; cancelled on teardown while a request is in flight. */
     let body: ByteSource | undefined;
@@ -122,6 +123,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
      * an error stops nothing (the generation stays resumable).
      */
     let generation: string | null | undefined;
+    /** How each event is read: the same for every connection of the subscription. */
+    let reader: ReturnType<typeof relayEvents> | undefined;
     /** Failed attempts in a row: retries before the first event, or resumes that brought no frame. */
     let retries = 0;
 
@@ -129,11 +132,12 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       generation = undefined;
       if (!subscriber.closed) subscriber.error(error);
     };
-    const timeout = (phase: 'headers' | 'idle', limitMs: number) => () => fail(new CohereTimeoutError(phase, limitMs));
-    const idle = timeout('idle', config.idleTimeoutMs);
     // A generation's body that falls silent is a dead connection (a relay sends heartbeats):
     // cancelling it ends the read, and the generation is resumed; anything else times out.
-    const watchIdle = (): void => deadlines.watchSilence(config.idleTimeoutMs, () => (generation && body ? body.cancel() : idle()));
+    const watchIdle = (): void =>
+      deadlines.watchSilence(config.idleTimeoutMs, () =>
+        generation && body ? body.cancel() : fail(new CohereTimeoutError('idle', config.idleTimeoutMs)),
+      );
 
     /** After `message-end` (and the drain): completes, or errors for `ERROR`/`TIMEOUT`. */
     const finish = (): void => {
@@ -171,17 +175,19 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
      */
     const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereError | undefined> => {
       const multi = relayHeader === MULTI_MESSAGE;
-      const read = relayHeader ? relayEvents(multi, relay) : onEvent;
+      const read = (reader ??= relayHeader ? relayEvents(multi, relay) : onEvent); // once: a resume keeps the loop's conversation
       const tap = hooks?.tap;
       const ready = hooks?.ready;
       const decoder = new EventDecoder(
         (event, message) => {
+          // A frame read already (a relay that replays from the start): dropped, no duplicate.
+          if (+message.id! <= +init.headers['last-event-id']!) return;
           tap?.(event, message.data);
           read(event, message);
           // After the event: a frame cut before its end was never read, and is sent again.
           if (message.id) {
             // The next resume starts after it (on a POST this header is never sent: it is not
-            // retried once events were read); and a resume that got somewhere starts a new count.
+            // retried once events were read); and a resume that got somewhere (a new id) starts a new count.
             init.headers['last-event-id'] = message.id;
             retries = 0;
           }
@@ -207,7 +213,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
           chunk = await source.read();
         } catch (thrown) {
           if (subscriber.closed) return undefined;
-          if (endEvent) return void finish(); // the answer was whole; only the close failed
+          // The answer was whole, only the close failed; but a tool loop's final step-end may be still to come: resumed.
+          if (endEvent && !(multi && generation)) return void finish();
           return connectionFailure('body', thrown, scrub); // retried or resumed by run(), else thrown there
         }
         if (subscriber.closed) return undefined;
@@ -240,11 +247,12 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       }
       fetch = config.fetch ?? (await defaultFetch());
       if (subscriber.closed) return;
-      init = { ...config.init, signal: controller.signal };
+      init = { ...config.init };
       if (trace?.headers) init.headers = { ...trace.headers, ...init.headers }; // telemetry hook: trace context
-      /** From now on, the requests are the generation's: the same headers, no body (the relay's ids are URL-safe; resumeChat$ checks its own). */
+      /** From now on, the requests are the generation's: the same headers, no body (the id was checked: URL-safe). */
       const toGeneration = (id: string): void => {
         generation = id;
+        retries = 0; // resumes are counted from here: failed POSTs before it use none of them
         config.url += `/${id}`;
         init.method = 'GET';
         delete init.body;
@@ -258,13 +266,19 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       };
       for (; ; retries++) {
         inFlight = true;
-        deadlines.watchSilence(config.timeoutMs, timeout('headers', config.timeoutMs));
+        init.signal = (controller = new AbortController()).signal;
+        deadlines.watchSilence(config.timeoutMs, () => {
+          const error = new CohereTimeoutError('headers', config.timeoutMs);
+          // A resume whose answer does not come (a dead instance): that attempt fails, and is retried like any.
+          if (generation) controller.abort(error);
+          else fail(error);
+        });
         const opened = await openResponse(fetch, config.url, init, scrub, onHeaders, () => subscriber.closed);
         if (!opened || subscriber.closed) return;
         let failure: Failure;
         if (opened.ok) {
           const id = opened.headers.get(GENERATION_HEADER);
-          if (id && !generation) toGeneration(id);
+          if (id && !generation && GENERATION_ID.test(id)) toGeneration(id); // an id unfit for a URL: no generation
           body = opened.body;
           const broken = await readBody(body, opened.headers.get(RELAY_HEADER));
           if (!broken) return;

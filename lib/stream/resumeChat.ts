@@ -1,12 +1,10 @@
 import { Observable } from 'rxjs';
 import { CohereConfigError } from '../errors/CohereConfigError';
+import { GENERATION_ID } from '../internal/relay';
 import type { ChatStreamEvent } from '../types/events';
 import type { ChatRequest } from '../types/request';
 import { events$ } from './chatStream';
 import type { ChatStreamOptions } from './options';
-
-/** A relay's generation id: URL-safe (RFC 3986 unreserved characters), as the relay makes them (a UUID). */
-const GENERATION_ID = /^[A-Za-z0-9._~-]{1,200}$/;
 
 /**
  * Options of {@link resumeChat$}: those of `chatStream$()`, and where to start.

@@ -42,6 +42,14 @@ export interface GenerationServerOptions {
   holdFirstOnly?: boolean | undefined;
   /** Answer GETs with this status (Cohere-shaped JSON) instead of resuming: 404 forgets every id. */
   getStatus?: number | undefined;
+  /** Answer the first this many POSTs 503 (Cohere-shaped JSON, `retry-after: 0`): retried, with no generation. */
+  failPosts?: number | undefined;
+  /** Leave the first this many GETs unanswered (no headers ever: a dead instance); the later ones resume. */
+  silentGets?: number | undefined;
+  /** Send this as X-Cohere-Rx-Generation instead of the id (one unfit for a URL, say). */
+  headerId?: string | undefined;
+  /** Ignore Last-Event-ID: every GET replays the generation from its first frame. */
+  replayFromStart?: boolean | undefined;
   /** Pause between frames, in ms (0: a setImmediate). @default 0 */
   frameDelayMs?: number | undefined;
   /** Answers the requests that are not for `…/v2/chat` (a page's files, say). @default 404 */
@@ -67,9 +75,12 @@ export interface GenerationServer {
 
 const pause = (ms: number): Promise<void> => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
 
+/** An event's SSE `event:` name when it is not its `type` (a relay's own frames: `cohere-rx-step-end`); JSON leaves it out. */
+export const SSE_NAME: unique symbol = Symbol('sse event name');
+
 /** One SSE frame: `id:`, `event:` and `data:` (no `id:` for `noGeneration`). */
 export function frameOf(seq: number, event: object, withId = true): string {
-  const type = (event as { type?: string }).type;
+  const type = (event as { [SSE_NAME]?: string })[SSE_NAME] ?? (event as { type?: string }).type;
   return `${withId ? `id: ${seq}\n` : ''}${type ? `event: ${type}\n` : ''}data: ${JSON.stringify(event)}\n\n`;
 }
 
@@ -91,7 +102,7 @@ export async function startGenerationServer(options: GenerationServerOptions): P
     const hold = options.holdFirstOnly && index > 0 ? undefined : options.holdAfter;
     res.writeHead(200, {
       ...sseHeaders,
-      ...(noGeneration ? {} : { 'x-cohere-rx-generation': id }),
+      ...(noGeneration ? {} : { 'x-cohere-rx-generation': options.headerId ?? id }),
       ...(options.relayStream ? { 'x-cohere-rx-stream': options.relayStream } : {}),
     });
     res.flushHeaders();
@@ -122,7 +133,11 @@ export async function startGenerationServer(options: GenerationServerOptions): P
     const match = /\/v2\/chat(?:\/([^/]+))?$/.exec(path);
     if (!match) return options.fallback ? options.fallback(req, res, 0) : void res.writeHead(404).end();
     const given = match[1];
-    if (req.method === 'POST' && given === undefined) return stream(res, 0);
+    if (req.method === 'POST' && given === undefined) {
+      if (loopback.requests.filter((r) => r.method === 'POST').length > (options.failPosts ?? 0)) return stream(res, 0);
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' }).end(JSON.stringify({ message: 'busy' }));
+      return;
+    }
     const known = given === id && options.getStatus !== 404;
     if (!known) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'generation not found' }));
@@ -134,8 +149,9 @@ export async function startGenerationServer(options: GenerationServerOptions): P
         res.writeHead(options.getStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'try again' }));
         return;
       }
+      if (loopback.requests.filter((r) => r.method === 'GET').length <= (options.silentGets ?? 0)) return;
       const last = req.headers['last-event-id'];
-      return stream(res, last === undefined ? 0 : Number(last));
+      return stream(res, last === undefined || options.replayFromStart ? 0 : Number(last));
     }
     res.writeHead(405).end();
   });

@@ -14,6 +14,7 @@ import {
   isCohereConfigError,
   isCohereConnectionError,
   isCohereIncompleteStreamError,
+  isCohereMaxStepsError,
   isCohereTimeoutError,
   resumeChat$,
   textOnly,
@@ -24,7 +25,7 @@ import {
 } from '../../lib';
 import { collect, errorOf, narrow } from '../helpers/collect';
 import { sleep } from '../helpers/loopback';
-import { startGenerationServer, type GenerationServer, type GenerationServerOptions } from '../helpers/generationServer';
+import { SSE_NAME, startGenerationServer, type GenerationServer, type GenerationServerOptions } from '../helpers/generationServer';
 import { request, textTurn } from '../helpers/sse';
 
 /** A longer answer than textTurn: more places to cut. */
@@ -118,6 +119,52 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3', '8']);
   });
 
+  it('should resume a tool loop cut after its last message-end, before its final step-end (that frame is not lost)', async () => {
+    const toolTurn = [textTurn[0], { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } }];
+    const stepEnd = { type: 'step-end', step: 2, messages: [{ role: 'assistant', content: fullText }], [SSE_NAME]: 'cohere-rx-step-end' };
+    const loop = [...toolTurn, ...longTurn, stepEnd];
+    // The POST is cut mid-frame in the step-end, every message-end already read.
+    const s = await start({ events: loop, cuts: [loop.length - 1], relayStream: 'multi-message' });
+    const outcome = await collect(chatStream$(request, optionsOf(s)));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.values).toEqual(JSON.parse(JSON.stringify(loop)));
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual([String(loop.length - 1)]);
+    expect(s.deletes()).toHaveLength(0); // after the end: no Stop
+  });
+
+  it("should keep a tool loop's conversation across a resume: a CohereMaxStepsError after it carries the last step-end's messages", async () => {
+    const messages = [
+      { role: 'user', content: 'Hello!' },
+      { role: 'assistant', content: 'I will look it up.' },
+    ];
+    const toolTurn = [textTurn[0], { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } }];
+    const stepEnd = { type: 'step-end', step: 1, messages, [SSE_NAME]: 'cohere-rx-step-end' };
+    const maxSteps = { type: 'cohere-rx-error', error: { name: 'CohereMaxStepsError', message: 'too many steps', maxSteps: 1 } };
+    // The POST is cut after the step-end; the resume brings the next message and the relay's error frame.
+    const s = await start({ events: [...toolTurn, stepEnd, ...toolTurn, maxSteps], cuts: [3], relayStream: 'multi-message' });
+    const outcome = await collect(chatStream$(request, optionsOf(s)));
+    const error = errorOf(outcome, isCohereMaxStepsError);
+    expect(error.messages).toEqual(messages);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3']);
+  });
+
+  it('should drop the frames a resume sends again (a relay that replays from the start): no duplicate', async () => {
+    const s = await start({ cuts: [5, 9], replayFromStart: true });
+    const outcome = await collect(chatStream$(request, optionsOf(s)));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.values).toEqual(longTurn);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5', '9']);
+  });
+
+  it('should count a resume that brings only frames read already as one that brought nothing', async () => {
+    // Every resume replays frames 1–3, all read already, and is cut: no progress, maxRetries 2 in a row.
+    const s = await start({ cuts: [5, 3, 3, 3, 3], replayFromStart: true });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { maxRetries: 2 })));
+    expect(errorOf(outcome, isCohereIncompleteStreamError).eventCount).toBe(5);
+    expect(outcome.values).toEqual(longTurn.slice(0, 5));
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5', '5']);
+  });
+
   it('should send the same headers on a resume, without the body and its content-type, and no key when none was given', async () => {
     const s = await start({ cuts: [3] });
     await lastValueFrom(chatStream$(request, optionsOf(s, { headers: { 'x-team': 'blue' } })));
@@ -164,6 +211,16 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['2', '5', '8', '11', '14']);
   });
 
+  it('should not count retried POSTs against the resumes: a POST that brings the id and breaks at once is resumed', async () => {
+    // Two POSTs answered 503 (maxRetries 2 used up), then one with the id, cut before its first frame.
+    const s = await start({ failPosts: 2, cuts: [0] });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { maxRetries: 2 })));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.values).toEqual(longTurn);
+    expect(s.posts()).toHaveLength(3);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual([undefined]);
+  });
+
   it('should resume a connection that falls silent (idleTimeoutMs) instead of timing out', async () => {
     // The POST's response sends 5 frames, then nothing, and stays open: a dead connection.
     const s = await start({ holdAfter: 5, holdFirstOnly: true });
@@ -171,6 +228,24 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(events).toEqual(longTurn);
     expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['5']);
     await s.loopback.clientClosed(); // the silent connection was closed
+  });
+
+  it('should count a resume whose headers never come (timeoutMs) as a failed attempt, and resume again', async () => {
+    const s = await start({ cuts: [3], silentGets: 1 });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { timeoutMs: 300 })));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.values).toEqual(longTurn);
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual(['3', '3']);
+  });
+
+  it('should stop after maxRetries resumes in a row whose headers never come, with a CohereIncompleteStreamError', async () => {
+    const s = await start({ cuts: [3], silentGets: 9 });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { timeoutMs: 300, maxRetries: 2 })));
+    const error = errorOf(outcome, isCohereIncompleteStreamError);
+    expect(error.eventCount).toBe(3);
+    expect(isCohereTimeoutError(narrow(error.cause, isCohereConnectionError).cause)).toBe(true);
+    expect(s.gets()).toHaveLength(2);
+    expect(s.posts()).toHaveLength(1);
   });
 
   it('should still time out a silent connection without a generation (no resume)', async () => {
@@ -303,6 +378,15 @@ describe('chatStream$ without a generation id (Cohere, or a relay without a stor
     expect(outcome.values).toEqual(longTurn.slice(0, 3));
     expect(s.posts()).toHaveLength(1);
     expect(s.gets()).toHaveLength(0);
+  });
+
+  it('should take a generation id unfit for a URL for none: no resume, and no DELETE', async () => {
+    const s = await start({ headerId: '../../admin', cuts: [3] });
+    const outcome = await collect(chatStream$(request, optionsOf(s)));
+    expect(isCohereConnectionError(outcome.error)).toBe(true);
+    expect(outcome.values).toEqual(longTurn.slice(0, 3));
+    await sleep(100);
+    expect(s.requests.map((r) => r.method)).toEqual(['POST']);
   });
 
   it('should not DELETE on an unsubscribe', async () => {
