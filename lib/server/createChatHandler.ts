@@ -12,13 +12,10 @@ import {
 } from 'cohere-rx';
 import type { Observable } from 'rxjs';
 import {
-  MULTI_MESSAGE,
   RELAY_APPROVAL_REQUEST,
-  RELAY_HEADER,
   RELAY_HOOKS,
   RELAY_STEP_END,
   RELAY_TOOL_RESULT,
-  SINGLE_MESSAGE,
   type RelayErrorInfo,
   type RelayHooks,
 } from '../internal/relay';
@@ -30,7 +27,7 @@ import { FrameWriter } from './frames';
 import { checkOwner, generationPath, generations } from './generations';
 import { originPolicy } from './originPolicy';
 import { isJsonRequest, readChatRequest } from './readBody';
-import { errorResponseOf, jsonError, relayErrorInfo, SHOULD_RETRY } from './relayErrors';
+import { errorResponseOf, FINAL, jsonError, relayErrorInfo, streamHeaders } from './relayErrors';
 import { browserLoopEvent, guardTools } from './relayTools';
 import type { GenerationStore } from './stores/GenerationStore';
 import { heartbeatOf } from './toEventStream';
@@ -403,20 +400,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         const { status, message, headers } = errorResponseOf(failed.error, scrub);
         return jsonError(status, message, headers);
       }
-      if (generation) return new Response(stream, { status: 200, headers: kept!.headers(generation.id) });
-      return new Response(stream, {
-        status: 200,
-        headers: {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          'x-content-type-options': 'nosniff',
-          // nginx and some hosts buffer responses unless told not to.
-          'x-accel-buffering': 'no',
-          [RELAY_HEADER]: tools ? MULTI_MESSAGE : SINGLE_MESSAGE,
-          // Lets a page on another origin read the header (when your CORS layer allows the origin).
-          'access-control-expose-headers': RELAY_HEADER,
-        },
-      });
+      return new Response(stream, { status: 200, headers: streamHeaders(tools !== undefined, generation?.id) });
     } catch (error) {
       report(error, request);
       const { status, message, headers } = errorResponseOf(error, scrub);
@@ -424,9 +408,6 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     }
   };
 }
-
-/** The answer of a refusal that retrying cannot change. */
-const FINAL = { [SHOULD_RETRY]: 'false' };
 
 /** A checked number option: `fallback` when absent, else at least `min`. */
 function amount(option: string, value: unknown, fallback: number, what: string, min = 0): number {

@@ -1,11 +1,11 @@
 import { CohereConfigError, CohereError } from 'cohere-rx';
 import type { Observable, Subscription } from 'rxjs';
-import { GENERATION_HEADER, MULTI_MESSAGE, RELAY_ERROR, RELAY_HEADER, SINGLE_MESSAGE, type RelayErrorInfo } from '../internal/relay';
+import { RELAY_ERROR, type RelayErrorInfo } from '../internal/relay';
 import type { Scrub } from '../internal/secret';
 import { ClientStream } from './clientStream';
-import type { FirstOutcome } from './eventStream';
+import type { EventStreamEngineOptions, FirstOutcome } from './eventStream';
 import { FrameWriter } from './frames';
-import { jsonError, relayErrorInfo, SHOULD_RETRY } from './relayErrors';
+import { FINAL, jsonError, relayErrorInfo, streamHeaders } from './relayErrors';
 import { isCohereStoreError } from './stores/CohereStoreError';
 import type { GenerationStore, GenerationWriter, StoredFrame } from './stores/GenerationStore';
 import { isGenerationId } from './stores/checks';
@@ -21,11 +21,7 @@ import { isGenerationId } from './stores/checks';
 export type OwnerOf = (request: Request) => string | Promise<string>;
 
 /** How every client of a generation is paced (the handler's options). */
-export interface Pacing {
-  heartbeatMs: number;
-  maxBufferedBytes: number;
-  clientTimeoutMs: number;
-}
+export type Pacing = Pick<EventStreamEngineOptions, 'heartbeatMs' | 'maxBufferedBytes' | 'clientTimeoutMs'>;
 
 /** What {@link generations} needs of the handler. */
 export interface GenerationsOptions extends Pacing {
@@ -37,15 +33,10 @@ export interface GenerationsOptions extends Pacing {
   report: (error: unknown, request: Request) => void;
 }
 
-/** How the POST's frames are made and described (the handler's, as without a store). */
-export interface OpenOptions {
-  /** The generation's frame writer (with ids). */
-  writer: FrameWriter;
-  frame: (event: unknown) => string;
-  describe: (error: unknown) => RelayErrorInfo;
+/** How the POST's frames are made and described (the handler's, as without a store; its writer with ids). */
+export interface OpenOptions extends Pick<EventStreamEngineOptions, 'writer' | 'frame' | 'describe' | 'onDrop'> {
   scrub: Scrub;
   request: Request;
-  onDrop?: (() => void) | undefined;
 }
 
 /** The relay's generations, one per handler. */
@@ -60,15 +51,11 @@ export interface Generations {
   ): { stream: ReadableStream<Uint8Array>; first: Promise<FirstOutcome> };
   /** Answers a request on `…/v2/chat/{id}`: GET resumes, DELETE stops, anything else 405. */
   serve(request: Request, id: string, scrub: Scrub): Promise<Response>;
-  /** The headers of a generation's stream (the POST's and every resume's). */
-  headers(id: string): Record<string, string>;
 }
 
 /** `…/v2/chat/{id}` (a trailing slash allowed): the path of one generation. */
 const GENERATION_PATH = /\/v2\/chat\/([^/]+)\/?$/;
 
-/** The refusals retrying cannot change. */
-const FINAL = { [SHOULD_RETRY]: 'false' };
 const NOT_FOUND = 'no such generation: unknown, expired, or not yours';
 const BAD_LAST_EVENT_ID = 'invalid Last-Event-ID: expected the id of the last frame received, a whole number (0 or more)';
 
@@ -108,17 +95,6 @@ export function generations(options: GenerationsOptions): Generations {
     if (typeof who !== 'string') throw new TypeError(`owner(request) must return a string, got ${typeof who}`);
     return who;
   };
-
-  const headers = (id: string): Record<string, string> => ({
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    'x-content-type-options': 'nosniff',
-    'x-accel-buffering': 'no',
-    [RELAY_HEADER]: multi ? MULTI_MESSAGE : SINGLE_MESSAGE,
-    [GENERATION_HEADER]: id,
-    // Lets a page on another origin read both headers (when your CORS layer allows the origin).
-    'access-control-expose-headers': `${RELAY_HEADER}, ${GENERATION_HEADER}`,
-  });
 
   return {
     async start(request) {
@@ -231,10 +207,8 @@ export function generations(options: GenerationsOptions): Generations {
         onDrop: () =>
           report(new CohereError(`a resuming client read nothing for ${pacing.clientTimeoutMs} ms while frames waited: dropped`), request),
       });
-      return new Response(feed.client.stream, { status: 200, headers: headers(id) });
+      return new Response(feed.client.stream, { status: 200, headers: streamHeaders(multi, id) });
     },
-
-    headers,
   };
 }
 

@@ -1,5 +1,5 @@
 import { isCohereError } from 'cohere-rx';
-import type { RelayErrorInfo } from '../internal/relay';
+import { GENERATION_HEADER, MULTI_MESSAGE, RELAY_HEADER, SINGLE_MESSAGE, type RelayErrorInfo } from '../internal/relay';
 import type { Scrub } from '../internal/secret';
 
 /** What a browser is told about an error that is not cohere-rx's own: nothing of its text. */
@@ -16,6 +16,9 @@ export const NOT_A_STREAM = "the relay's upstream did not send a valid chat stre
 
 /** The header a relay's error answers carry: `false` when retrying cannot help, or the relay retried already. */
 export const SHOULD_RETRY = 'x-should-retry';
+
+/** The headers of a refusal that retrying cannot change. */
+export const FINAL: Readonly<Record<string, string>> = { [SHOULD_RETRY]: 'false' };
 
 type Fields = Record<string, unknown>;
 
@@ -127,6 +130,25 @@ function httpStatus(value: unknown, fallback: number): number {
 export function bounded(text: string, max = MAX_UPSTREAM_WORDS): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/**
+ * The headers of a relay's event stream: the POST's answer, and with a store
+ * every resume's, which also name the generation (`id`).
+ */
+export function streamHeaders(multi: boolean, id?: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'x-content-type-options': 'nosniff',
+    // nginx and some hosts buffer responses unless told not to.
+    'x-accel-buffering': 'no',
+    [RELAY_HEADER]: multi ? MULTI_MESSAGE : SINGLE_MESSAGE,
+    // Lets a page on another origin read the relay's headers (when your CORS layer allows the origin).
+    'access-control-expose-headers': id === undefined ? RELAY_HEADER : `${RELAY_HEADER}, ${GENERATION_HEADER}`,
+  };
+  if (id !== undefined) headers[GENERATION_HEADER] = id;
+  return headers;
 }
 
 /** A Cohere-shaped JSON error: `{ "message": … }`, with its length (so a client has it whole before a close). */
