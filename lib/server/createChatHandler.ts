@@ -24,7 +24,7 @@ import { relayApprovals, type RelayApprovalOptions } from './approvals';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
 import { FrameWriter } from './frames';
-import { checkOwner, generationPath, generations } from './generations';
+import { checkOwner, generationPath, generations, type OwnerOf } from './generations';
 import { originPolicy } from './originPolicy';
 import { isJsonRequest, readChatRequest } from './readBody';
 import { errorResponseOf, FINAL, jsonError, relayErrorInfo, streamHeaders } from './relayErrors';
@@ -253,14 +253,16 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
     owner,
     ...streamOptions
   } = options;
-  checkOwner(owner); // before approvals take it up: a bad `owner` is named as such
+  // Checked before approvals take it up (a bad `owner` is named as such); asked once per request, though a
+  // generation and its approval tokens both need it (it may look a session up).
+  const ownerOf = oncePerRequest(checkOwner(owner));
   // Tool approval (lib/server/approvals.ts): checked here, at set-up.
   // With `owner`, tokens are bound to the request's owner; with a store, a token is spent once across instances.
   const approvals = relayApprovals(
     {
       approvalSecret,
       approvalTtlMs,
-      approvalOwner: approvalOwner ?? owner,
+      approvalOwner: approvalOwner ?? ownerOf,
       claimApproval: claimApproval ?? (store ? (token, ttlMs) => store.claim(`approval:${token}`, ttlMs) : undefined),
     },
     tools,
@@ -288,7 +290,7 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
   };
   const pacing = { heartbeatMs: heartbeat, maxBufferedBytes: maxBuffered, clientTimeoutMs: clientTimeout };
   // Resumable generations (lib/server/generations.ts), with a store only.
-  const kept = store === undefined ? undefined : generations({ store, owner, multi: tools !== undefined, report, ...pacing });
+  const kept = store === undefined ? undefined : generations({ store, owner: ownerOf, multi: tools !== undefined, report, ...pacing });
 
   return async (request: Request): Promise<Response> => {
     // With an apiKey function, each request has its own scrubber, which learns every key the function gives;
@@ -406,6 +408,17 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       const { status, message, headers } = errorResponseOf(error, scrub);
       return jsonError(status, message, headers);
     }
+  };
+}
+
+/** `owner`, asked at most once for each request: its answer (or its Promise) is kept with the request. */
+function oncePerRequest(owner: OwnerOf | undefined): OwnerOf | undefined {
+  if (!owner) return undefined;
+  const asked = new WeakMap<Request, string | Promise<string>>();
+  return (request) => {
+    let who = asked.get(request);
+    if (who === undefined) asked.set(request, (who = owner(request)));
+    return who;
   };
 }
 

@@ -7,7 +7,7 @@ import {
   type StepEndEvent,
   type ToolDefinition,
 } from '../../lib';
-import { createChatHandler, toNodeHandler, type ChatHandlerOptions } from '../../lib/server';
+import { createChatHandler, memoryStore, toNodeHandler, type ChatHandlerOptions } from '../../lib/server';
 import { answerEvents, startReplayServer, toolCallEvents, type ReplayServer } from '../../lib/testing';
 import { collect } from '../helpers/collect';
 import { browser, closeAll, keep, KEY, post, rawStream, serveRelay, sseMessages, type RelayServer } from './harness';
@@ -266,5 +266,17 @@ describe('createChatHandler: tool approval', () => {
     const replay = await resume(two, end.messages, approvals);
     expect(bookings()).toBe(1);
     expect(results(replay.values)[0]?.error).toMatch(/\(used\)/);
+  });
+
+  it("should ask the relay's owner once per request, though the generation and its tokens both take it", async () => {
+    const asked: string[] = [];
+    const owner = (req: Request) => (asked.push(req.method), 'user-7');
+    const relay = await relayWith({ store: memoryStore(), owner });
+    const { end, token } = await pause(relay);
+    expect(asked).toEqual(['POST']);
+    const out = await resume(relay, end.messages, [{ tool_call_id: 'call_book', approved: true, token }]);
+    expect(out.error).toBeUndefined();
+    expect(bookings()).toBe(1);
+    expect(asked).toEqual(['POST', 'POST']);
   });
 });
