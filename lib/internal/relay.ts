@@ -75,6 +75,13 @@ export interface RelayHooks {
    * `undefined`: read on at once.
    */
   ready?: (() => Promise<void> | undefined) | undefined;
+  /**
+   * Decodes an SSE message before the decoder would, given its `event:` name
+   * and its `data:` text: an event the relay only forwards needs no
+   * `JSON.parse` (it is framed from its data text as received). Returns the
+   * event, or `undefined` to have it decoded as usual.
+   */
+  decode?: ((name: string | undefined, data: string) => object | undefined) | undefined;
 }
 
 /** Options carrying the relay's hooks. */

@@ -23,7 +23,7 @@ import { decodingScrub, parseScrubbed } from '../internal/scrubDecoded';
 import { relayApprovals, type RelayApprovalOptions } from './approvals';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
-import { FrameWriter } from './frames';
+import { forwardedEvent, FrameWriter } from './frames';
 import { checkOwner, generationPath, generations, type OwnerOf } from './generations';
 import { originPolicy } from './originPolicy';
 import { isJsonRequest, readChatRequest } from './readBody';
@@ -365,7 +365,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         return writer.upstream(event);
       };
       const source = (ready: () => Promise<void> | undefined): Observable<unknown> => {
-        const hooks: RelayHooks = { tap, ready };
+        // Without tools or telemetry nothing here reads what an output event holds: it is forwarded unparsed.
+        const hooks: RelayHooks = { tap, ready, decode: tools || telemetry ? undefined : forwardedEvent };
         if (!tools) return chatStream$(body, { ...upstream, telemetry, signal, [RELAY_HOOKS]: hooks } as ChatStreamOptions);
         const { tools: _dropped, ...withoutTools } = body;
         return runTools$(withoutTools, {

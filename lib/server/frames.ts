@@ -74,6 +74,38 @@ export function upstreamName(event: unknown): string | undefined {
   return type === '' || reserved || /[\r\n]/.test(type) ? undefined : type;
 }
 
+/**
+ * The upstream events a relay forwards as received, with nothing in them it
+ * reads: everything but `message-start` and `message-end` (which the stream
+ * reads) and `debug`. For each, the start its data must have (Cohere writes
+ * `type` first) for the SSE name to be taken as its `type`.
+ */
+const FORWARDED = new Map(
+  [
+    'content-start',
+    'content-delta',
+    'content-end',
+    'tool-plan-delta',
+    'tool-call-start',
+    'tool-call-delta',
+    'tool-call-end',
+    'citation-start',
+    'citation-end',
+  ].map((type) => [type, `{"type":"${type}"`]),
+);
+
+/**
+ * A relay's decoding of an upstream message it only forwards (`RelayHooks.decode`):
+ * `{ type }` from its SSE name, with no `JSON.parse`, when its data starts
+ * with that same `type`; `undefined` (decode it as usual) for anything else.
+ * Its data text goes to the browser as received, whose decoder parses it
+ * (and rejects it, typed, when it is not JSON).
+ */
+export function forwardedEvent(name: string | undefined, data: string): object | undefined {
+  const start = name === undefined ? undefined : FORWARDED.get(name);
+  return start !== undefined && data.startsWith(start) ? { type: name } : undefined;
+}
+
 /** An SSE comment (`: <text>`), which every client ignores: the heartbeat of a silent stream. */
 export function sseComment(text: string): string {
   return `: ${text.replace(/[\r\n]+/g, ' ')}\n\n`;

@@ -196,6 +196,7 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
         multi ? () => !subscriber.closed : () => !subscriber.closed && !endEvent,
         config.maxBufferSize,
         scrub,
+        hooks?.decode,
       );
       watchIdle();
       for (;;) {

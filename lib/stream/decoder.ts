@@ -26,12 +26,14 @@ export class EventDecoder {
    * @param onEvent Receives each event, in order, with the SSE message it
    * came in (its `event` name, its `id`, its `data` text as received).
    * @param accepting Whether events are still wanted; data is not even parsed when not.
+   * @param own A relay's own decoding of a message (`RelayHooks.decode`), tried first.
    */
   constructor(
     private readonly onEvent: (event: ChatStreamEvent, message: EventSourceMessage) => void,
     private readonly accepting: () => boolean,
     private readonly maxBufferSize: number,
     private readonly scrub: Scrub,
+    private readonly own?: ((name: string | undefined, data: string) => object | undefined) | undefined,
   ) {
     this.parser = createParser({
       onEvent: (message) => this.decode(message),
@@ -62,8 +64,10 @@ export class EventDecoder {
     if (!this.accepting()) return;
     const data = message.data;
     if (data.length > this.maxBufferSize) throw this.tooLarge();
-    let event: ChatStreamEvent;
-    if (data.charCodeAt(0) === OPEN_BRACE) {
+    let event = this.own?.(message.event, data) as ChatStreamEvent | undefined;
+    if (event) {
+      // decoded by the relay
+    } else if (data.charCodeAt(0) === OPEN_BRACE) {
       // Every real event: JSON text that starts with `{` parses to an object or throws.
       event = this.parseJson(data) as ChatStreamEvent;
     } else {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { chatStream$, CohereMaxStepsError } from '../../../lib';
-import { FrameWriter, upstreamName } from '../../../lib/server/frames';
+import { chatStream$, CohereMaxStepsError, CohereParseError } from '../../../lib';
+import { forwardedEvent, FrameWriter, upstreamName } from '../../../lib/server/frames';
 import { toolCallEvents } from '../../../lib/testing/eventSequences';
 import { collect } from '../../helpers/collect';
 import { sseHeaders } from '../../helpers/loopback';
@@ -108,6 +108,86 @@ describe.each(FLAVOURS)('frames through a relay served by %s', (flavour) => {
     const outcome = await collect(chatStream$(request, browser(relay)));
     expect(outcome.values[2]).toEqual(event);
     expect(outcome.completed).toBe(true);
+  });
+});
+
+describe.each(FLAVOURS)('output events forwarded unparsed through a relay served by %s', (flavour) => {
+  it('should hand bad JSON in an output event on as received: the browser gets its CohereParseError after what came before', async () => {
+    const broken = '{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"cut';
+    const { relay } = await setUp(flavour, (_req, res) => {
+      res.writeHead(200, sseHeaders);
+      res.end(`${toSse(textTurn.slice(0, 3))}event: content-delta\ndata: ${broken}\n\n${toSse(textTurn.slice(3))}`);
+    });
+    const raw = await rawStream(relay, request);
+    expect(raw.text).toContain(`event: content-delta\ndata: ${broken}\n\n`);
+    expect(raw.text).not.toContain('cohere-rx-error');
+    const outcome = await collect(chatStream$(request, browser(relay)));
+    expect(outcome.values).toEqual(textTurn.slice(0, 3));
+    expect(outcome.error).toBeInstanceOf(CohereParseError);
+    expect(outcome.completed).toBe(false);
+  });
+
+  it("should name a frame by its data's type, not by an SSE name that says otherwise", async () => {
+    // A message-end under `event: content-delta`: the relay parses it, scrubs it and ends on it, as the browser does.
+    const end = textTurn[textTurn.length - 1]!;
+    const { relay } = await setUp(flavour, (_req, res) => {
+      res.writeHead(200, sseHeaders);
+      res.end(`${toSse(textTurn.slice(0, -1))}event: content-delta\ndata: ${JSON.stringify(end)}\n\n`);
+    });
+    const raw = await rawStream(relay, request);
+    expect(sseMessages(raw.text).map((m) => m.name)).toEqual(textTurn.map((e) => e.type));
+    const outcome = await collect(chatStream$(request, browser(relay)));
+    expect(outcome.values).toEqual(textTurn);
+    expect(outcome.completed).toBe(true);
+  });
+});
+
+describe('forwardedEvent (what a relay forwards without JSON.parse)', () => {
+  const types = [
+    'message-start',
+    'content-start',
+    'content-delta',
+    'content-end',
+    'tool-plan-delta',
+    'tool-call-start',
+    'tool-call-delta',
+    'tool-call-end',
+    'citation-start',
+    'citation-end',
+    'message-end',
+    'debug',
+  ];
+  it('should give the type the data itself has, or leave the event to be parsed (property: names and data)', () => {
+    const name = fc.oneof(fc.constantFrom(...types), fc.string(), fc.constant(undefined));
+    const data = fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...types, 'cohere-rx-error'), fc.dictionary(fc.string(), fc.jsonValue()))
+        .map(([type, rest]) => JSON.stringify({ type, ...rest })),
+      fc
+        .tuple(fc.constantFrom(...types), fc.dictionary(fc.string(), fc.jsonValue()))
+        .map(([type, rest]) => JSON.stringify({ ...rest, type })),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(name, data, (n, d) => {
+        const event = forwardedEvent(n, d);
+        if (event === undefined) return;
+        expect(event).toEqual({ type: n });
+        // Only for events nothing reads, and only when the data starts with that very type.
+        expect(['message-start', 'message-end', 'debug']).not.toContain(n);
+        expect(d.startsWith(`{"type":${JSON.stringify(n)}`)).toBe(true);
+      }),
+    );
+  });
+
+  it('should leave message-start, message-end and debug to be parsed, and take every output event from its data', () => {
+    for (const type of types) {
+      const data = JSON.stringify({ type, index: 0 });
+      const expected = ['message-start', 'message-end', 'debug'].includes(type) ? undefined : { type };
+      expect(forwardedEvent(type, data)).toEqual(expected);
+      expect(forwardedEvent(type, ` ${data}`)).toBeUndefined();
+      expect(forwardedEvent(undefined, data)).toBeUndefined();
+    }
   });
 });
 
