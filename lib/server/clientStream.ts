@@ -7,6 +7,8 @@ const EMPTY = new Uint8Array(0);
 /** The first buffer for frames waiting, and the largest one kept once they have gone. */
 const MIN_BUFFER = 16 * 1024;
 const KEEP_BUFFER = 64 * 1024;
+/** Schedules a batch's write at the end of the turn (a promise job: fake timers leave it alone). */
+const RESOLVED = Promise.resolve();
 
 /**
  * Where a {@link ClientStream} can write directly instead of through its web
@@ -97,6 +99,17 @@ export class ClientStream {
   private waiters: (() => void)[] = [];
   /** Written to directly, once attached (the web stream is then never read). */
   private sink: DirectSink | undefined;
+  /** Frames for the sink, written in one go at the end of the current turn (a microtask). */
+  private batch = '';
+  private readonly flush = (): void => {
+    const text = this.batch;
+    this.batch = '';
+    if (this.done || text === '') return;
+    this.wanted = this.sink!.write(text);
+    if (!this.ended) return;
+    if (this.wanted) this.close();
+    else this.arm(); // the end waits for a 'drain'
+  };
 
   constructor(private readonly options: ClientStreamOptions) {
     this.stream = new ReadableStream<Uint8Array>(
@@ -131,8 +144,10 @@ export class ClientStream {
     this.sent = true;
     if (this.wanted) {
       if (this.sink) {
-        // The socket had room: the text goes as it is; a full socket's 'drain' is the next read.
-        this.wanted = this.sink.write(text);
+        // The socket had room: the frames of this turn (an upstream chunk's events) go as one write, as
+        // they are, once they are all here; a full socket's 'drain' is the next read.
+        if (this.batch === '') void RESOLVED.then(this.flush);
+        this.batch += text;
         return;
       }
       this.wanted = false;
@@ -158,6 +173,7 @@ export class ClientStream {
     if (this.done || this.ended) return;
     this.ended = true;
     this.stopHeartbeat();
+    if (this.batch !== '') return; // the flush closes after it (or a full socket's drain does)
     if (this.wanted) this.close();
     else this.arm();
   }
@@ -265,6 +281,7 @@ export class ClientStream {
 
   private finish(): void {
     this.done = true;
+    this.batch = '';
     this.pending = EMPTY;
     this.bytes = 0;
     this.stopHeartbeat();

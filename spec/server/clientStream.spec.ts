@@ -160,20 +160,48 @@ describe('ClientStream attached to a sink (toNodeHandler writes to the socket di
     expect(directClient(other.stream)).toBeUndefined();
   });
 
-  it('should send what waited at attachment as one write, then each frame as it comes, as text', () => {
+  it('should send what waited at attachment as one write, then the frames of each turn as one write, as text', async () => {
     const { client, sink } = attached();
     client.write('a');
     client.write('b');
     client.attach(sink);
+    expect(sink.chunks).toEqual(['ab']);
+    // An upstream chunk's events come in one turn: one write once they are all here (a microtask later).
     client.write('c');
     client.write('d');
-    expect(sink.chunks).toEqual(['ab', 'c', 'd']);
+    expect(sink.chunks).toEqual(['ab']);
+    await Promise.resolve();
+    expect(sink.chunks).toEqual(['ab', 'cd']);
+    client.write('e');
+    await Promise.resolve();
+    expect(sink.chunks).toEqual(['ab', 'cd', 'e']);
   });
 
-  it("should hold frames while the sink is full, send them as one write at its 'drain', and end after them", () => {
+  it('should end after the frames of the turn it ends in, and send nothing once the client is gone', async () => {
+    const { client, sink, events } = attached();
+    client.attach(sink);
+    client.write('x');
+    client.end();
+    expect(sink.ended).toBe(0);
+    await Promise.resolve();
+    expect(sink.chunks).toEqual(['x']);
+    expect(sink.ended).toBe(1);
+
+    const other = attached();
+    other.client.attach(other.sink);
+    other.client.write('y');
+    other.client.cancel();
+    await Promise.resolve();
+    expect(other.sink.chunks).toEqual([]);
+    expect(other.events.cancelled).toBe(1);
+    expect(events.cancelled).toBe(0);
+  });
+
+  it("should hold frames while the sink is full, send them as one write at its 'drain', and end after them", async () => {
     const { client, sink } = attached({ maxBufferedBytes: 4 }, 1);
     client.attach(sink);
-    client.write('1'); // fills the sink
+    client.write('1');
+    await Promise.resolve(); // written: it fills the sink
     client.write('23');
     client.write('45');
     expect(sink.chunks).toEqual(['1']);
@@ -187,10 +215,11 @@ describe('ClientStream attached to a sink (toNodeHandler writes to the socket di
     expect(client.ready()).toBeUndefined();
   });
 
-  it('should drop an attached client that drains nothing for clientTimeoutMs while frames wait: the sink is destroyed', () => {
+  it('should drop an attached client that drains nothing for clientTimeoutMs while frames wait: the sink is destroyed', async () => {
     const { client, sink, events } = attached({ clientTimeoutMs: 1000 }, 1);
     client.attach(sink);
     client.write('x');
+    await Promise.resolve(); // written: it fills the sink
     client.write('y');
     jest.advanceTimersByTime(2100);
     expect(sink.destroyed).toBe(1);
