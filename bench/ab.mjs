@@ -71,7 +71,8 @@ for (const [label, chunks] of process.env.AB_PAGE === '0'
 const store = process.env.AB_STORE ?? 'none';
 const redis = store === 'redis' ? await startRedis() : undefined;
 const env = { BENCH_STORE: store, BENCH_REDIS_URL: redis?.url ?? '' };
-const upstream = await child(['--upstream', '400']);
+// AB_CHUNKING=live: one event per read (bench/relay.mjs); else the whole answer at once (burst).
+const upstream = await child(['--upstream', '400', process.env.AB_CHUNKING === 'live' ? '1' : '0']);
 const relays = [await child(['--relay', upstream.url], env), await child(['--relay', upstream.url, join(other, 'dist')], env)];
 try {
   const relayed = (relay) => async () => {

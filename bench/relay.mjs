@@ -2,16 +2,27 @@
 //
 //   node bench/relay.mjs          (after `npx tsup --silent`; npm run bench runs it as its section 6)
 //   BENCH_QUICK=1 …               fewer rounds; BENCH_STORES=none,memory,redis picks the cases
+//   BENCH_CHUNKING=live|burst     one of the two chunkings (default: both, live first)
 //   BENCH_PROFILE=DIR …           each relay child writes a CPU profile (node --cpu-prof) into DIR
 //
-// The same upstream bytes (the replay server, one event per write, in its
-// own process) are read two ways, in paired rounds: by STREAMS concurrent
-// chatStream$ clients directly (the CPU time of this process, per event), and
-// through a relay (createChatHandler behind toNodeHandler on node:http, in
-// its own process, reporting its CPU time over IPC, per relayed event). The
-// figure is relay CPU per event ÷ direct CPU per event, the median of the
-// per-round ratios: the relay does what a direct client does (read and parse
-// the upstream) plus forwarding, so it is at least 1.
+// The same upstream bytes (the replay server, in its own process) are read two
+// ways, in paired rounds: by STREAMS concurrent chatStream$ clients directly
+// (the CPU time of this process, per event), and through a relay
+// (createChatHandler behind toNodeHandler on node:http, in its own process,
+// reporting its CPU time over IPC, per relayed event). The figure is relay CPU
+// per event ÷ direct CPU per event, the median of the per-round ratios: the
+// relay does what a direct client does (read the upstream) plus serving its
+// own clients, so it is about 1 or more.
+//
+// Two chunkings of the same bytes, each with its own direct client:
+// - `live`: the upstream writes one event at a time, a millisecond apart, so
+//   that each event is a read of its own, as from the live API (tokens come
+//   tens of milliseconds apart). DESIGN's targets are checked on this one.
+// - `burst`: the upstream writes the whole answer at once; TCP coalesces it
+//   into a few reads of about 100 events each. The per-request costs (two
+//   HTTP exchanges for the relay, one for the direct client) weigh most here.
+// Each run probes the chunking first (outside the measured rounds) and
+// reports the upstream reads per event a direct client saw.
 //
 // With `stores`, one relay per case, side by side in the same paired rounds:
 // `none` (no store), `memory` (memoryStore) and `redis` (redisStore, on a
@@ -71,13 +82,13 @@ export function relayCpu(relay) {
  * `commandsPerEvent` for `redis`). A `redis` case is left out when no
  * redis-server is installed.
  */
-export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stores = ['none'] } = {}) {
+export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stores = ['none'], chunking = 'live' } = {}) {
   const cases = stores.filter((name) => name !== 'redis' || hasRedisServer());
   const skipped = stores.filter((name) => !cases.includes(name));
   if (skipped.length > 0) console.log('redis-server is not installed (apt-get install redis-server): the redisStore row is skipped');
   const redis = cases.includes('redis') ? await startRedis() : undefined;
   const admin = redis ? new Redis(redis.url) : undefined;
-  const upstream = await child(['--upstream', String(deltas)]);
+  const upstream = await child(['--upstream', String(deltas), chunking === 'live' ? '1' : '0']);
   const relays = {};
   for (const name of cases) relays[name] = await child(['--relay', upstream.url], { BENCH_STORE: name, BENCH_REDIS_URL: redis?.url ?? '' });
   const one = (baseUrl, apiKey) => lastValueFrom(chatStream$(request, { apiKey, baseUrl, maxRetries: 0 }).pipe(count()));
@@ -101,6 +112,28 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
     const us = ((await relayCpu(relay)) - start) / events;
     return { name, us, commands: name === 'redis' ? ((await commandCount(admin)) - before) / events : undefined };
   };
+  // The chunking as a direct client sees it: upstream reads per event, counted outside the measured rounds.
+  let reads = 0;
+  const counting = async (url, init) => {
+    const response = await fetch(url, init);
+    const reader = response.body.getReader();
+    const body = new ReadableStream({
+      async pull(controller) {
+        const chunk = await reader.read();
+        reads++;
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  const probe = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      lastValueFrom(chatStream$(request, { apiKey: KEY, baseUrl: upstream.url, maxRetries: 0, fetch: counting }).pipe(count())),
+    ),
+  );
+  const readsPerEvent = reads / probe.reduce((a, b) => a + b, 0);
   const runs = [direct, ...cases.map(relayed)];
   const samples = { direct: [] };
   for (const name of cases) samples[name] = { us: [], ratio: [], overNone: [], commands: [] };
@@ -143,6 +176,8 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
     ratio: first.ratio,
     byStore,
     skipped,
+    chunking,
+    readsPerEvent,
     streams,
     eventsPerStream,
     rounds,
@@ -153,7 +188,8 @@ const mode = process.argv[2];
 if (mode === '--upstream') {
   const n = Number(process.argv[3]);
   const transcript = [...headFrames(), ...Array.from({ length: n }, (_, i) => deltaFrame(i)), ...tailFrames(n)].join('');
-  const server = await startReplayServer({ apiKey: KEY, transcripts: { text: transcript } });
+  // argv[4]: ms between events (live), or 0: all at once (burst).
+  const server = await startReplayServer({ apiKey: KEY, transcripts: { text: transcript }, delayMs: Number(process.argv[4]) });
   process.send({ url: server.url });
 } else if (mode === '--relay') {
   // argv[4]: another build's dist/ (bench/ab.mjs), else this checkout's.
@@ -177,17 +213,21 @@ if (mode === '--upstream') {
 } else if (process.argv[1] === self) {
   const quick = process.env.BENCH_QUICK === '1';
   const stores = (process.env.BENCH_STORES ?? 'none,memory,redis').split(',');
-  const r = await relayBench({ rounds: quick ? 3 : 7, stores });
+  const chunkings = (process.env.BENCH_CHUNKING ?? 'live,burst').split(',');
   const cpus = os.cpus();
-  console.log(
-    `node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}; ${r.streams} concurrent streams of ${r.eventsPerStream} events, ${r.rounds} paired rounds (medians)`,
-  );
-  console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event`);
-  for (const [name, s] of Object.entries(r.byStore)) {
-    const overNone = s.overNone === undefined ? '' : `, ÷ no store ${s.overNone.toFixed(2)}`;
-    const commands = s.commandsPerEvent === undefined ? '' : `, Redis executed ${s.commandsPerEvent.toFixed(3)} commands per event`;
+  console.log(`node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}`);
+  for (const chunking of chunkings) {
+    const r = await relayBench({ rounds: quick ? 3 : 7, stores, chunking });
     console.log(
-      `relay (store: ${name.padEnd(6)}): ${s.relayUs.toFixed(3)} µs CPU per relayed event, relay / direct ${s.ratio.toFixed(2)}${overNone}${commands}`,
+      `\n${chunking}: ${r.readsPerEvent.toFixed(2)} upstream reads per event; ${r.streams} concurrent streams of ${r.eventsPerStream} events, ${r.rounds} paired rounds (medians)`,
     );
+    console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event`);
+    for (const [name, x] of Object.entries(r.byStore)) {
+      const overNone = x.overNone === undefined ? '' : `, ÷ no store ${x.overNone.toFixed(2)}`;
+      const commands = x.commandsPerEvent === undefined ? '' : `, Redis executed ${x.commandsPerEvent.toFixed(3)} commands per event`;
+      console.log(
+        `relay (store: ${name.padEnd(6)}): ${x.relayUs.toFixed(3)} µs CPU per relayed event, relay / direct ${x.ratio.toFixed(2)}${overNone}${commands}`,
+      );
+    }
   }
 }

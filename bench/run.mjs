@@ -310,16 +310,21 @@ results.telemetry = await telemetryBench({ rounds, quick: QUICK, gc, median, log
 // ---- 6. the relay ------------------------------------------------------------
 
 log('\n## 6. The relay (cohere-rx/server): CPU per event of the relay process beside a direct client, without a store and with each store');
-const relay = await relayBench({ rounds: QUICK ? 3 : 7, stores: ['none', 'memory', 'redis'] });
+// Live chunking (one event per read, as from the live API): DESIGN's targets. Burst (the whole answer in a few reads): reported.
+const relay = await relayBench({ rounds: QUICK ? 3 : 7, stores: ['none', 'memory', 'redis'], chunking: 'live' });
+const relayBurst = await relayBench({ rounds: QUICK ? 3 : 7, stores: ['none', 'memory', 'redis'], chunking: 'burst' });
 results.relay = relay;
-log(
-  `${relay.streams} concurrent streams of ${relay.eventsPerStream} events, ${relay.rounds} paired rounds: ` +
-    `direct client ${fmt(relay.directUs)} µs/event, relay process ${fmt(relay.relayUs)} µs per relayed event (${fmt(relay.ratio, 2)}×)`,
-);
-for (const [name, r] of Object.entries(relay.byStore)) {
-  const commands = r.commandsPerEvent === undefined ? '' : `; Redis executed ${fmt(r.commandsPerEvent, 3)} commands per event`;
-  const overNone = r.overNone === undefined ? '' : `, ${fmt(r.overNone, 2)}× no store`;
-  log(`  store ${name}: relay process ${fmt(r.relayUs)} µs per relayed event (${fmt(r.ratio, 2)}× direct${overNone})${commands}`);
+results.relayBurst = relayBurst;
+for (const r of [relay, relayBurst]) {
+  log(
+    `${r.chunking} (${fmt(r.readsPerEvent, 2)} upstream reads per event): ${r.streams} concurrent streams of ${r.eventsPerStream} events, ${r.rounds} paired rounds: ` +
+      `direct client ${fmt(r.directUs)} µs/event`,
+  );
+  for (const [name, x] of Object.entries(r.byStore)) {
+    const commands = x.commandsPerEvent === undefined ? '' : `; Redis executed ${fmt(x.commandsPerEvent, 3)} commands per event`;
+    const overNone = x.overNone === undefined ? '' : `, ${fmt(x.overNone, 2)}× no store`;
+    log(`  store ${name}: relay process ${fmt(x.relayUs)} µs per relayed event (${fmt(x.ratio, 2)}× direct${overNone})${commands}`);
+  }
 }
 if (relay.skipped.length > 0) log(`  store ${relay.skipped.join(', ')}: skipped (no redis-server installed)`);
 log("  (the relay process's CPU only: the upstream server, the clients and Redis run in other processes and are not counted)");
@@ -339,14 +344,18 @@ for (const [label, r] of Object.entries(throughput)) {
 log(`| loopback, ${STREAMS} concurrent streams (CPU) | — | — | ${fmt(e2eOurs)} | ${fmt(e2eSdk)} | — | — | ${fmt(e2eSdk / e2eOurs, 2)} |`);
 log('');
 log(
-  `| relay, ${relay.streams} concurrent streams (CPU) | µs/event |\n|---|---|\n| direct client | ${fmt(relay.directUs)} |\n| relay process, per relayed event | ${fmt(relay.relayUs)} |\n| relay / direct (median of paired rounds) | ${fmt(relay.ratio, 2)} |`,
+  `| relay, ${relay.streams} concurrent streams (CPU), no store | live | burst |\n|---|---|---|\n| upstream reads per event | ${fmt(relay.readsPerEvent, 2)} | ${fmt(relayBurst.readsPerEvent, 2)} |\n| direct client µs/event | ${fmt(relay.directUs)} | ${fmt(relayBurst.directUs)} |\n| relay process µs per relayed event | ${fmt(relay.relayUs)} | ${fmt(relayBurst.relayUs)} |\n| relay / direct (median of paired rounds) | ${fmt(relay.ratio, 2)} | ${fmt(relayBurst.ratio, 2)} |`,
 );
 log('');
-log('| relay with a store | µs per relayed event | relay / direct | ÷ no store | Redis commands per event |\n|---|---|---|---|---|');
-for (const [name, r] of Object.entries(relay.byStore)) {
-  log(
-    `| ${name} | ${fmt(r.relayUs)} | ${fmt(r.ratio, 2)} | ${r.overNone === undefined ? '—' : fmt(r.overNone, 2)} | ${r.commandsPerEvent === undefined ? '—' : fmt(r.commandsPerEvent, 3)} |`,
-  );
+log(
+  '| relay with a store | chunking | µs per relayed event | relay / direct | ÷ no store | Redis commands per event |\n|---|---|---|---|---|---|',
+);
+for (const r of [relay, relayBurst]) {
+  for (const [name, x] of Object.entries(r.byStore)) {
+    log(
+      `| ${name} | ${r.chunking} | ${fmt(x.relayUs)} | ${fmt(x.ratio, 2)} | ${x.overNone === undefined ? '—' : fmt(x.overNone, 2)} | ${x.commandsPerEvent === undefined ? '—' : fmt(x.commandsPerEvent, 3)} |`,
+    );
+  }
 }
 log('');
 log(
@@ -359,10 +368,11 @@ for (const [label, r] of Object.entries(throughput)) {
   target(`sdk/ours, ${label}`, r.sdkOverOurs, '>=', 3.6);
 }
 target('accumulateMessage cost growth, 2 500 → 100 000 events', sc.growth, '<=', 1.5);
-// DESIGN, milestone 3 §2: the relay beside a direct client, 200 concurrent generations (docs/performance.md says where it stands).
+// DESIGN, milestone 3 §2: the relay beside a direct client, 200 concurrent generations, events one per read as the
+// live API sends them (docs/decisions.md; the burst chunking is reported above, docs/performance.md).
 const RELAY_TARGETS = { none: 1.3, memory: 1.3, redis: 2 };
 for (const [name, r] of Object.entries(relay.byStore))
-  target(`relay/direct CPU per event, store: ${name}`, r.ratio, '<=', RELAY_TARGETS[name]);
+  target(`relay/direct CPU per event, live chunking, store: ${name}`, r.ratio, '<=', RELAY_TARGETS[name]);
 target('accumulateMessage/textOnly at 100 000 events', sc.overTextOnly, '<=', 1.3);
 target(`textOnly retained heap growth over ${MILLION} events (MiB)`, memText.retainedMaxMiB, '<', 16);
 // The per-event cost of telemetry on (one long answer: the span's own cost is spread over 100 000 events).
