@@ -11,7 +11,8 @@
 # (re-fetched after 14 days to pick up patch releases), or in a temporary folder
 # when that cache cannot be written.
 #
-# Suites named *.once.spec.ts (a real redis-server, child relay processes) run
+# Suites named *.once.spec.ts (a real redis-server, child relay processes, the
+# checks of the project's own gates: lint, docs) run
 # only on the shell's Node, the main leg: the other legs leave them out
 # (--testPathIgnorePatterns), so CI runs and counts them once.
 #

@@ -51,7 +51,7 @@ run() {
   fi
   COHERE_RX_RXJS_DIR="$prefix/node_modules/rxjs" COHERE_RX_RXJS_VERSION="$version" \
     node node_modules/jest/bin/jest.js --json --outputFile="$report" \
-    --testPathIgnorePatterns '/node_modules/' '/spec/cli\.spec\.ts$' '/spec/package\.spec\.ts$' '/spec/lint\.spec\.ts$' '/spec/checkDocs\.spec\.ts$' '\.once\.spec\.ts$' \
+    --testPathIgnorePatterns '/node_modules/' '/spec/cli\.spec\.ts$' '/spec/package\.spec\.ts$' '\.once\.spec\.ts$' \
     --testNamePattern '^(?!.*\(child process\))' >>"$log" 2>&1
   local jest_status=$?
   node scripts/jest-summary.mjs line "$label" "$report"
