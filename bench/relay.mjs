@@ -68,9 +68,14 @@ export function child(args, env = {}) {
 }
 
 /** Asks the relay child for its CPU time so far (µs). */
-export function relayCpu(relay) {
+export async function relayCpu(relay) {
+  return (await relayUsage(relay)).cpu;
+}
+
+/** The relay child's CPU time so far (µs): `cpu` (user + system) and `system` (in the kernel: its socket I/O). */
+function relayUsage(relay) {
   return new Promise((resolve) => {
-    relay.proc.once('message', (m) => resolve(m.cpu));
+    relay.proc.once('message', (m) => resolve(m));
     relay.proc.send('cpu');
   });
 }
@@ -101,16 +106,19 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
   const direct = async () => {
     const start = process.cpuUsage();
     const events = await many(upstream.url, KEY);
-    return { name: 'direct', us: cpuUs(process.cpuUsage(start)) / events };
+    const used = process.cpuUsage(start);
+    return { name: 'direct', us: cpuUs(used) / events, system: used.system / events };
   };
   const relayed = (name) => async () => {
     const relay = relays[name];
     if (name === 'redis') await admin.config('RESETSTAT');
     const before = name === 'redis' ? await commandCount(admin) : 0;
-    const start = await relayCpu(relay);
+    const start = await relayUsage(relay);
     const events = await many(relay.url, '');
-    const us = ((await relayCpu(relay)) - start) / events;
-    return { name, us, commands: name === 'redis' ? ((await commandCount(admin)) - before) / events : undefined };
+    const end = await relayUsage(relay);
+    const us = (end.cpu - start.cpu) / events;
+    const system = (end.system - start.system) / events;
+    return { name, us, system, commands: name === 'redis' ? ((await commandCount(admin)) - before) / events : undefined };
   };
   // The chunking as a direct client sees it: upstream reads per event, counted outside the measured rounds.
   let reads = 0;
@@ -135,8 +143,8 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
   );
   const readsPerEvent = reads / probe.reduce((a, b) => a + b, 0);
   const runs = [direct, ...cases.map(relayed)];
-  const samples = { direct: [] };
-  for (const name of cases) samples[name] = { us: [], ratio: [], overNone: [], commands: [] };
+  const samples = { direct: [], directSystem: [] };
+  for (const name of cases) samples[name] = { us: [], system: [], ratio: [], overNone: [], commands: [] };
   let eventsPerStream = 0;
   try {
     for (let round = 0; round <= rounds; round++) {
@@ -147,10 +155,12 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
       if (round === 0) continue; // warm-up
       const d = results.find((r) => r.name === 'direct').us;
       samples.direct.push(d);
+      samples.directSystem.push(results.find((r) => r.name === 'direct').system);
       const none = results.find((r) => r.name === 'none')?.us;
       for (const r of results) {
         if (r.name === 'direct') continue;
         samples[r.name].us.push(r.us);
+        samples[r.name].system.push(r.system);
         samples[r.name].ratio.push(r.us / d);
         // A store's own cost: its relay beside the store-less one of the same round.
         if (none !== undefined && r.name !== 'none') samples[r.name].overNone.push(r.us / none);
@@ -165,13 +175,14 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
   }
   const byStore = {};
   for (const name of cases) {
-    byStore[name] = { relayUs: median(samples[name].us), ratio: median(samples[name].ratio) };
+    byStore[name] = { relayUs: median(samples[name].us), systemUs: median(samples[name].system), ratio: median(samples[name].ratio) };
     if (samples[name].overNone.length > 0) byStore[name].overNone = median(samples[name].overNone);
     if (samples[name].commands.length > 0) byStore[name].commandsPerEvent = median(samples[name].commands);
   }
   const first = byStore[cases[0]];
   return {
     directUs: median(samples.direct),
+    directSystemUs: median(samples.directSystem),
     relayUs: first.relayUs,
     ratio: first.ratio,
     byStore,
@@ -208,7 +219,10 @@ if (mode === '--upstream') {
   const listening = createServer(handler).listen(0, '127.0.0.1', () =>
     process.send({ url: `http://127.0.0.1:${listening.address().port}` }),
   );
-  process.on('message', () => process.send({ cpu: cpuUs(process.cpuUsage()) }));
+  process.on('message', () => {
+    const used = process.cpuUsage();
+    process.send({ cpu: cpuUs(used), system: used.system });
+  });
   process.once('SIGTERM', () => process.exit(0)); // an orderly exit: a --cpu-prof profile is written
 } else if (process.argv[1] === self) {
   const quick = process.env.BENCH_QUICK === '1';
@@ -221,12 +235,12 @@ if (mode === '--upstream') {
     console.log(
       `\n${chunking}: ${r.readsPerEvent.toFixed(2)} upstream reads per event; ${r.streams} concurrent streams of ${r.eventsPerStream} events, ${r.rounds} paired rounds (medians)`,
     );
-    console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event`);
+    console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event (${r.directSystemUs.toFixed(3)} in the kernel)`);
     for (const [name, x] of Object.entries(r.byStore)) {
       const overNone = x.overNone === undefined ? '' : `, ÷ no store ${x.overNone.toFixed(2)}`;
       const commands = x.commandsPerEvent === undefined ? '' : `, Redis executed ${x.commandsPerEvent.toFixed(3)} commands per event`;
       console.log(
-        `relay (store: ${name.padEnd(6)}): ${x.relayUs.toFixed(3)} µs CPU per relayed event, relay / direct ${x.ratio.toFixed(2)}${overNone}${commands}`,
+        `relay (store: ${name.padEnd(6)}): ${x.relayUs.toFixed(3)} µs CPU per relayed event (${x.systemUs.toFixed(3)} in the kernel), relay / direct ${x.ratio.toFixed(2)}${overNone}${commands}`,
       );
     }
   }
