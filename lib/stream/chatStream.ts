@@ -136,8 +136,10 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
     // cancelling it ends the read, and the generation is resumed; anything else times out.
     const watchIdle = (): void =>
       deadlines.watchSilence(config.idleTimeoutMs, () =>
-        generation && body ? body.cancel() : fail(new CohereTimeoutError('idle', config.idleTimeoutMs)),
+        generation && body ? ((silent = true), body.cancel()) : fail(new CohereTimeoutError('idle', config.idleTimeoutMs)),
       );
+    /** The body being read was cancelled for its silence: a cut, not the relay's end. */
+    let silent = false;
 
     /** After `message-end` (and the drain): completes, or errors for `ERROR`/`TIMEOUT`. */
     const finish = (): void => {
@@ -175,6 +177,7 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
      */
     const readBody = async (source: ByteSource, relayHeader: string | null): Promise<CohereError | undefined> => {
       const multi = relayHeader === MULTI_MESSAGE;
+      silent = false;
       const read = (reader ??= relayHeader ? relayEvents(multi, relay) : onEvent); // once: a resume keeps the loop's conversation
       const tap = hooks?.tap;
       const ready = hooks?.ready;
@@ -226,7 +229,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       }
       inFlight = false;
       decoder.end();
-      if (endEvent) return void finish();
+      // A tool loop's body gone silent after its last message-end: its final step-end is still to come (resumed).
+      if (endEvent && !(multi && silent)) return void finish();
       if (generation) return new CohereIncompleteStreamError(emitted); // resumed
       fail(new CohereIncompleteStreamError(emitted));
       return undefined;

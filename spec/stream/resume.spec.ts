@@ -132,6 +132,19 @@ describe('chatStream$ with a relay that keeps generations', () => {
     expect(s.deletes()).toHaveLength(0); // after the end: no Stop
   });
 
+  it('should resume a tool loop gone silent after its last message-end (idleTimeoutMs): its final step-end is not lost', async () => {
+    const toolTurn = [textTurn[0], { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } }];
+    const stepEnd = { type: 'step-end', step: 2, messages: [{ role: 'assistant', content: fullText }], [SSE_NAME]: 'cohere-rx-step-end' };
+    const loop = [...toolTurn, ...longTurn, stepEnd];
+    // The POST sends every frame up to the last message-end, then nothing, and stays open: a dead connection.
+    const s = await start({ events: loop, holdAfter: loop.length - 1, holdFirstOnly: true, relayStream: 'multi-message' });
+    const outcome = await collect(chatStream$(request, optionsOf(s, { idleTimeoutMs: 300 })));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.completed).toBe(true);
+    expect(outcome.values).toEqual(JSON.parse(JSON.stringify(loop)));
+    expect(s.gets().map((g) => g.headers['last-event-id'])).toEqual([String(loop.length - 1)]);
+  });
+
   it("should keep a tool loop's conversation across a resume: a CohereMaxStepsError after it carries the last step-end's messages", async () => {
     const messages = [
       { role: 'user', content: 'Hello!' },
