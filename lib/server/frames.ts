@@ -74,25 +74,15 @@ export function upstreamName(event: unknown): string | undefined {
   return type === '' || reserved || /[\r\n]/.test(type) ? undefined : type;
 }
 
+/** Cohere's event types the relay parses whatever it does: the stream reads `message-start` and `message-end`; `debug` stays as it was. */
+const READ_TYPES = new Set(['message-start', 'message-end', 'debug']);
 /**
  * The upstream events a relay forwards as received, with nothing in them it
- * reads: everything but `message-start` and `message-end` (which the stream
- * reads) and `debug`. For each, the start its data must have (Cohere writes
- * `type` first) for the SSE name to be taken as its `type`.
+ * reads: Cohere's types but {@link READ_TYPES}. For each, the start its data
+ * must have (Cohere writes `type` first) for the SSE name to be taken as its
+ * `type`.
  */
-const FORWARDED = new Map(
-  [
-    'content-start',
-    'content-delta',
-    'content-end',
-    'tool-plan-delta',
-    'tool-call-start',
-    'tool-call-delta',
-    'tool-call-end',
-    'citation-start',
-    'citation-end',
-  ].map((type) => [type, `{"type":"${type}"`]),
-);
+const FORWARDED = new Map([...COHERE_TYPES].filter((type) => !READ_TYPES.has(type)).map((type) => [type, `{"type":"${type}"`]));
 
 /**
  * A relay's decoding of an upstream message it only forwards (`RelayHooks.decode`):
