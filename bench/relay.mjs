@@ -4,6 +4,7 @@
 //   BENCH_QUICK=1 …               fewer rounds; BENCH_STORES=none,memory,redis picks the cases
 //   BENCH_CHUNKING=live|burst     one of the two chunkings (default: both, live first)
 //   BENCH_PROFILE=DIR …           each relay child writes a CPU profile (node --cpu-prof) into DIR
+//   BENCH_BARE=0 …                without the bare relay (the floor, below)
 //
 // The same upstream bytes (the replay server, in its own process) are read two
 // ways, in paired rounds: by STREAMS concurrent chatStream$ clients directly
@@ -29,6 +30,14 @@
 // redis-server started here; Redis's own CPU is not counted, and the commands
 // it executed per relayed event are reported). Each stored generation is
 // forgotten 2 s after its end (retentionMs), so rounds do not pile up.
+//
+// With `bare` (this file run alone, and `npm run bench`), one more process in
+// the same rounds: the least a relay on fetch and node:http can do. It POSTs
+// upstream with `fetch`, as the relay does, and `res.write`s each chunk of
+// the body as it comes, with nothing parsed, framed, checked or kept. It is
+// not a relay anyone should run (no error frame, no scrubbing, no pacing, a
+// truncated answer passed on as whole), only the floor the relay is measured
+// against: relay ÷ bare is what the relay's own code costs.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import os from 'node:os';
@@ -85,17 +94,21 @@ function relayUsage(relay) {
  * µs per event), `ratio` (median of the per-round ratios) of the first case
  * of `stores`, and for each case `byStore[case]` = `{ relayUs, ratio }` (and
  * `commandsPerEvent` for `redis`). A `redis` case is left out when no
- * redis-server is installed.
+ * redis-server is installed. With `bare`, also `bare` = `{ relayUs, ratio }`
+ * of the bare relay and each case's `overBare` (its relay ÷ the bare one,
+ * median of the paired rounds).
  */
-export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stores = ['none'], chunking = 'live' } = {}) {
+export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stores = ['none'], chunking = 'live', bare = false } = {}) {
   const cases = stores.filter((name) => name !== 'redis' || hasRedisServer());
+  const relayCases = bare ? [...cases, 'bare'] : cases;
   const skipped = stores.filter((name) => !cases.includes(name));
   if (skipped.length > 0) console.log('redis-server is not installed (apt-get install redis-server): the redisStore row is skipped');
   const redis = cases.includes('redis') ? await startRedis() : undefined;
   const admin = redis ? new Redis(redis.url) : undefined;
   const upstream = await child(['--upstream', String(deltas), chunking === 'live' ? '1' : '0']);
   const relays = {};
-  for (const name of cases) relays[name] = await child(['--relay', upstream.url], { BENCH_STORE: name, BENCH_REDIS_URL: redis?.url ?? '' });
+  for (const name of relayCases)
+    relays[name] = await child(['--relay', upstream.url], { BENCH_STORE: name, BENCH_REDIS_URL: redis?.url ?? '' });
   const one = (baseUrl, apiKey) => lastValueFrom(chatStream$(request, { apiKey, baseUrl, maxRetries: 0 }).pipe(count()));
   const many = async (baseUrl, apiKey) => {
     const counts = await Promise.all(Array.from({ length: streams }, () => one(baseUrl, apiKey)));
@@ -142,9 +155,9 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
     ),
   );
   const readsPerEvent = reads / probe.reduce((a, b) => a + b, 0);
-  const runs = [direct, ...cases.map(relayed)];
+  const runs = [direct, ...relayCases.map(relayed)];
   const samples = { direct: [], directSystem: [] };
-  for (const name of cases) samples[name] = { us: [], system: [], ratio: [], overNone: [], commands: [] };
+  for (const name of relayCases) samples[name] = { us: [], system: [], ratio: [], overNone: [], overBare: [], commands: [] };
   let eventsPerStream = 0;
   try {
     for (let round = 0; round <= rounds; round++) {
@@ -157,13 +170,16 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
       samples.direct.push(d);
       samples.directSystem.push(results.find((r) => r.name === 'direct').system);
       const none = results.find((r) => r.name === 'none')?.us;
+      const floor = results.find((r) => r.name === 'bare')?.us;
       for (const r of results) {
         if (r.name === 'direct') continue;
         samples[r.name].us.push(r.us);
         samples[r.name].system.push(r.system);
         samples[r.name].ratio.push(r.us / d);
         // A store's own cost: its relay beside the store-less one of the same round.
-        if (none !== undefined && r.name !== 'none') samples[r.name].overNone.push(r.us / none);
+        if (none !== undefined && r.name !== 'none' && r.name !== 'bare') samples[r.name].overNone.push(r.us / none);
+        // The relay's own code: each case beside the bare relay of the same round.
+        if (floor !== undefined && r.name !== 'bare') samples[r.name].overBare.push(r.us / floor);
         if (r.commands !== undefined) samples[r.name].commands.push(r.commands);
       }
     }
@@ -173,10 +189,16 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
     admin?.disconnect();
     await redis?.stop();
   }
+  const summary = (name) => ({
+    relayUs: median(samples[name].us),
+    systemUs: median(samples[name].system),
+    ratio: median(samples[name].ratio),
+  });
   const byStore = {};
   for (const name of cases) {
-    byStore[name] = { relayUs: median(samples[name].us), systemUs: median(samples[name].system), ratio: median(samples[name].ratio) };
+    byStore[name] = summary(name);
     if (samples[name].overNone.length > 0) byStore[name].overNone = median(samples[name].overNone);
+    if (samples[name].overBare.length > 0) byStore[name].overBare = median(samples[name].overBare);
     if (samples[name].commands.length > 0) byStore[name].commandsPerEvent = median(samples[name].commands);
   }
   const first = byStore[cases[0]];
@@ -186,6 +208,7 @@ export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stor
     relayUs: first.relayUs,
     ratio: first.ratio,
     byStore,
+    bare: bare ? summary('bare') : undefined,
     skipped,
     chunking,
     readsPerEvent,
@@ -202,6 +225,29 @@ if (mode === '--upstream') {
   // argv[4]: ms between events (live), or 0: all at once (burst).
   const server = await startReplayServer({ apiKey: KEY, transcripts: { text: transcript }, delayMs: Number(process.argv[4]) });
   process.send({ url: server.url });
+} else if (mode === '--relay' && process.env.BENCH_STORE === 'bare') {
+  // The floor (see the top of this file): fetch upstream, each chunk of its body written on as it comes.
+  const upstreamUrl = `${process.argv[3]}/v2/chat`;
+  const body = JSON.stringify({ ...request, stream: true });
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', accept: 'text/event-stream' };
+  const listening = createServer(async (req, res) => {
+    for await (const _ of req); // the browser's body, unread
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    try {
+      const upstream = await fetch(upstreamUrl, { method: 'POST', headers, body, signal: abort.signal });
+      res.writeHead(upstream.status, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for await (const chunk of upstream.body) res.write(chunk);
+      res.end();
+    } catch {
+      res.destroy();
+    }
+  }).listen(0, '127.0.0.1', () => process.send({ url: `http://127.0.0.1:${listening.address().port}` }));
+  process.on('message', () => {
+    const used = process.cpuUsage();
+    process.send({ cpu: cpuUs(used), system: used.system });
+  });
+  process.once('SIGTERM', () => process.exit(0));
 } else if (mode === '--relay') {
   // argv[4]: another build's dist/ (bench/ab.mjs), else this checkout's.
   const server = process.argv[4]
@@ -231,16 +277,22 @@ if (mode === '--upstream') {
   const cpus = os.cpus();
   console.log(`node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}`);
   for (const chunking of chunkings) {
-    const r = await relayBench({ rounds: quick ? 3 : 7, stores, chunking });
+    const r = await relayBench({ rounds: quick ? 3 : 7, stores, chunking, bare: process.env.BENCH_BARE !== '0' });
     console.log(
       `\n${chunking}: ${r.readsPerEvent.toFixed(2)} upstream reads per event; ${r.streams} concurrent streams of ${r.eventsPerStream} events, ${r.rounds} paired rounds (medians)`,
     );
     console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event (${r.directSystemUs.toFixed(3)} in the kernel)`);
     for (const [name, x] of Object.entries(r.byStore)) {
       const overNone = x.overNone === undefined ? '' : `, ÷ no store ${x.overNone.toFixed(2)}`;
+      const overBare = x.overBare === undefined ? '' : `, ÷ bare ${x.overBare.toFixed(2)}`;
       const commands = x.commandsPerEvent === undefined ? '' : `, Redis executed ${x.commandsPerEvent.toFixed(3)} commands per event`;
       console.log(
-        `relay (store: ${name.padEnd(6)}): ${x.relayUs.toFixed(3)} µs CPU per relayed event (${x.systemUs.toFixed(3)} in the kernel), relay / direct ${x.ratio.toFixed(2)}${overNone}${commands}`,
+        `relay (store: ${name.padEnd(6)}): ${x.relayUs.toFixed(3)} µs CPU per relayed event (${x.systemUs.toFixed(3)} in the kernel), relay / direct ${x.ratio.toFixed(2)}${overNone}${overBare}${commands}`,
+      );
+    }
+    if (r.bare) {
+      console.log(
+        `bare relay (fetch → res.write, nothing parsed): ${r.bare.relayUs.toFixed(3)} µs CPU per relayed event (${r.bare.systemUs.toFixed(3)} in the kernel), bare / direct ${r.bare.ratio.toFixed(2)}`,
       );
     }
   }

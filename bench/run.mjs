@@ -311,8 +311,9 @@ results.telemetry = await telemetryBench({ rounds, quick: QUICK, gc, median, log
 
 log('\n## 6. The relay (cohere-rx/server): CPU per event of the relay process beside a direct client, without a store and with each store');
 // Live chunking (one event per read, as from the live API): DESIGN's targets. Burst (the whole answer in a few reads): reported.
-const relay = await relayBench({ rounds: QUICK ? 3 : 7, stores: ['none', 'memory', 'redis'], chunking: 'live' });
-const relayBurst = await relayBench({ rounds: QUICK ? 3 : 7, stores: ['none', 'memory', 'redis'], chunking: 'burst' });
+// Beside them, the bare relay (fetch → res.write, nothing parsed): the floor of any relay on fetch and node:http.
+const relay = await relayBench({ rounds: QUICK ? 3 : 7, stores: ['none', 'memory', 'redis'], chunking: 'live', bare: true });
+const relayBurst = await relayBench({ rounds: QUICK ? 3 : 7, stores: ['none', 'memory', 'redis'], chunking: 'burst', bare: true });
 results.relay = relay;
 results.relayBurst = relayBurst;
 for (const r of [relay, relayBurst]) {
@@ -323,8 +324,13 @@ for (const r of [relay, relayBurst]) {
   for (const [name, x] of Object.entries(r.byStore)) {
     const commands = x.commandsPerEvent === undefined ? '' : `; Redis executed ${fmt(x.commandsPerEvent, 3)} commands per event`;
     const overNone = x.overNone === undefined ? '' : `, ${fmt(x.overNone, 2)}× no store`;
-    log(`  store ${name}: relay process ${fmt(x.relayUs)} µs per relayed event (${fmt(x.ratio, 2)}× direct${overNone})${commands}`);
+    const overBare = x.overBare === undefined ? '' : `, ${fmt(x.overBare, 2)}× bare`;
+    log(
+      `  store ${name}: relay process ${fmt(x.relayUs)} µs per relayed event (${fmt(x.ratio, 2)}× direct${overNone}${overBare})${commands}`,
+    );
   }
+  if (r.bare)
+    log(`  bare relay (fetch → res.write, nothing parsed): ${fmt(r.bare.relayUs)} µs per relayed event (${fmt(r.bare.ratio, 2)}× direct)`);
 }
 if (relay.skipped.length > 0) log(`  store ${relay.skipped.join(', ')}: skipped (no redis-server installed)`);
 log("  (the relay process's CPU only: the upstream server, the clients and Redis run in other processes and are not counted)");
@@ -344,16 +350,16 @@ for (const [label, r] of Object.entries(throughput)) {
 log(`| loopback, ${STREAMS} concurrent streams (CPU) | — | — | ${fmt(e2eOurs)} | ${fmt(e2eSdk)} | — | — | ${fmt(e2eSdk / e2eOurs, 2)} |`);
 log('');
 log(
-  `| relay, ${relay.streams} concurrent streams (CPU), no store | live | burst |\n|---|---|---|\n| upstream reads per event | ${fmt(relay.readsPerEvent, 2)} | ${fmt(relayBurst.readsPerEvent, 2)} |\n| direct client µs/event | ${fmt(relay.directUs)} | ${fmt(relayBurst.directUs)} |\n| relay process µs per relayed event | ${fmt(relay.relayUs)} | ${fmt(relayBurst.relayUs)} |\n| relay / direct (median of paired rounds) | ${fmt(relay.ratio, 2)} | ${fmt(relayBurst.ratio, 2)} |`,
+  `| relay, ${relay.streams} concurrent streams (CPU), no store | live | burst |\n|---|---|---|\n| upstream reads per event | ${fmt(relay.readsPerEvent, 2)} | ${fmt(relayBurst.readsPerEvent, 2)} |\n| direct client µs/event | ${fmt(relay.directUs)} | ${fmt(relayBurst.directUs)} |\n| relay process µs per relayed event | ${fmt(relay.relayUs)} | ${fmt(relayBurst.relayUs)} |\n| relay / direct (median of paired rounds) | ${fmt(relay.ratio, 2)} | ${fmt(relayBurst.ratio, 2)} |\n| bare relay / direct (the floor) | ${fmt(relay.bare.ratio, 2)} | ${fmt(relayBurst.bare.ratio, 2)} |\n| relay / bare relay | ${fmt(relay.byStore.none.overBare, 2)} | ${fmt(relayBurst.byStore.none.overBare, 2)} |`,
 );
 log('');
 log(
-  '| relay with a store | chunking | µs per relayed event | relay / direct | ÷ no store | Redis commands per event |\n|---|---|---|---|---|---|',
+  '| relay with a store | chunking | µs per relayed event | relay / direct | ÷ no store | ÷ bare relay | Redis commands per event |\n|---|---|---|---|---|---|---|',
 );
 for (const r of [relay, relayBurst]) {
   for (const [name, x] of Object.entries(r.byStore)) {
     log(
-      `| ${name} | ${r.chunking} | ${fmt(x.relayUs)} | ${fmt(x.ratio, 2)} | ${x.overNone === undefined ? '—' : fmt(x.overNone, 2)} | ${x.commandsPerEvent === undefined ? '—' : fmt(x.commandsPerEvent, 3)} |`,
+      `| ${name} | ${r.chunking} | ${fmt(x.relayUs)} | ${fmt(x.ratio, 2)} | ${x.overNone === undefined ? '—' : fmt(x.overNone, 2)} | ${x.overBare === undefined ? '—' : fmt(x.overBare, 2)} | ${x.commandsPerEvent === undefined ? '—' : fmt(x.commandsPerEvent, 3)} |`,
     );
   }
 }
