@@ -76,12 +76,23 @@ export interface RelayHooks {
    */
   ready?: (() => Promise<void> | undefined) | undefined;
   /**
-   * Decodes an SSE message before the decoder would, given its `event:` name
-   * and its `data:` text: an event the relay only forwards needs no
-   * `JSON.parse` (it is framed from its data text as received). Returns the
-   * event, or `undefined` to have it decoded as usual.
+   * Takes the decoder's text before its SSE parser does, to forward the
+   * messages the relay need not read as the text they came in: given
+   * `parse` (the parser's feed) and `emit` (sends one event, with its data
+   * text and how many upstream messages it stands for, as a decoded event
+   * is sent), it returns the function each piece of text goes to instead
+   * (`end`: the body ended; what is held back goes to `parse`). It hands
+   * `parse` whole messages only, in order with what it emits, so the
+   * parser never holds part of a message it took. `limit` is the decoder's
+   * `maxBufferSize`: longer messages go to `parse`, which refuses them.
    */
-  decode?: ((name: string | undefined, data: string) => object | undefined) | undefined;
+  split?:
+    | ((
+        parse: (text: string) => void,
+        emit: (event: object, data: string, count: number) => void,
+        limit: number,
+      ) => (text: string, end?: boolean) => void)
+    | undefined;
 }
 
 /** Options carrying the relay's hooks. */

@@ -23,7 +23,7 @@ import { decodingScrub, parseScrubbed } from '../internal/scrubDecoded';
 import { relayApprovals, type RelayApprovalOptions } from './approvals';
 import { learningScrubber, type LearningScrub, type Scrub } from '../internal/secret';
 import { openEventStream } from './eventStream';
-import { forwardedEvent, FrameWriter } from './frames';
+import { ForwardedRun, FrameWriter, splitForwarded } from './frames';
 import { checkOwner, generationPath, generations, type OwnerOf } from './generations';
 import { originPolicy } from './originPolicy';
 import { isJsonRequest, readChatRequest } from './readBody';
@@ -350,6 +350,13 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
       };
       const sent = Array.isArray(body.messages) ? body.messages.length : 0;
       const frame = (event: unknown): string => {
+        if (event instanceof ForwardedRun) {
+          // Messages as they came: without a store (no ids) the run's text is its frames. (With one, the
+          // generation frames them itself, each with its id and kept apart.)
+          let text = '';
+          writer.forwarded(event, (one) => (text += one));
+          return text;
+        }
         if (event === tapped) {
           tapped = undefined;
           // The message-end carries server text (delta.error): scrubbed as decoded, once per message.
@@ -365,8 +372,8 @@ export function createChatHandler(options: ChatHandlerOptions = {}): (request: R
         return writer.upstream(event);
       };
       const source = (ready: () => Promise<void> | undefined): Observable<unknown> => {
-        // Without tools or telemetry nothing here reads what an output event holds: it is forwarded unparsed.
-        const hooks: RelayHooks = { tap, ready, decode: tools || telemetry ? undefined : forwardedEvent };
+        // Without tools or telemetry nothing here reads what an output event holds: it is forwarded as it came.
+        const hooks: RelayHooks = { tap, ready, split: tools || telemetry ? undefined : splitForwarded };
         if (!tools) return chatStream$(body, { ...upstream, telemetry, signal, [RELAY_HOOKS]: hooks } as ChatStreamOptions);
         const { tools: _dropped, ...withoutTools } = body;
         return runTools$(withoutTools, {

@@ -51,6 +51,19 @@ export class FrameWriter {
     return this.frame(upstreamName(event), data ?? JSON.stringify(event));
   }
 
+  /**
+   * A {@link ForwardedRun}'s messages as frames, to `each`: the run's text as
+   * it is (it is already framed as {@link upstream} would), or one frame per
+   * message, each with its id, with `ids`.
+   */
+  forwarded(run: ForwardedRun, each: (frame: string) => void): void {
+    if (!this.ids) return each(run.text);
+    const text = run.text;
+    for (let at = 0, stop = text.indexOf('\n\n'); stop >= 0; at = stop + 2, stop = text.indexOf('\n\n', at)) {
+      each(`id: ${++this.lastId}\n${text.slice(at, stop + 2)}`);
+    }
+  }
+
   /** One of the relay's own frames, under its reserved name. */
   relay(name: RelayFrameName, payload: object): string {
     return this.frame(name, JSON.stringify(payload));
@@ -85,15 +98,85 @@ const READ_TYPES = new Set(['message-start', 'message-end', 'debug']);
 const FORWARDED = new Map([...COHERE_TYPES].filter((type) => !READ_TYPES.has(type)).map((type) => [type, `{"type":"${type}"`]));
 
 /**
- * A relay's decoding of an upstream message it only forwards (`RelayHooks.decode`):
- * `{ type }` from its SSE name, with no `JSON.parse`, when its data starts
- * with that same `type`; `undefined` (decode it as usual) for anything else.
+ * Upstream messages a relay forwards as the text they came in, emitted as
+ * one event of the relay's upstream stream ({@link splitForwarded}): `text`
+ * is `count` whole SSE messages, each exactly `event: <type>\ndata: <data>`
+ * and a blank line, with `<type>` one of the forwarded types and `<data>`
+ * one line starting `{"type":"<type>"`. That is also how the relay would
+ * frame each of them ({@link FrameWriter.forwarded}).
+ */
+export class ForwardedRun {
+  /** Not a Cohere type, and reserved: nothing else is framed under it by mistake. */
+  readonly type = 'cohere-rx-forwarded';
+  constructor(
+    readonly text: string,
+    readonly count: number,
+  ) {}
+}
+
+/**
+ * A relay's splitter (`RelayHooks.split`): the upstream's text, before the
+ * SSE parser. Each run of whole messages in the forwarded form (see
+ * {@link ForwardedRun}) is emitted as one `ForwardedRun`, with no parsing,
+ * no `JSON.parse` and no event per message; every other whole message goes
+ * to `parse`, in order. What follows the last blank line waits for the
+ * next text. A CR anywhere (CRLF or CR line ends), or a message longer than
+ * `limit`, and from then on everything goes to `parse` as it comes: the
+ * parser's rules and limits hold for all but the plainest text.
+ *
  * Its data text goes to the browser as received, whose decoder parses it
  * (and rejects it, typed, when it is not JSON).
  */
-export function forwardedEvent(name: string | undefined, data: string): object | undefined {
-  const start = name === undefined ? undefined : FORWARDED.get(name);
-  return start !== undefined && data.startsWith(start) ? { type: name } : undefined;
+export function splitForwarded(
+  parse: (text: string) => void,
+  emit: (event: object, data: string, count: number) => void,
+  limit: number,
+): (text: string, end?: boolean) => void {
+  /** Text after the last whole message, not split yet. */
+  let rest = '';
+  /** The parser takes everything from now on. */
+  let plain = false;
+  return (text, end) => {
+    if (plain) return parse(text);
+    const s = rest === '' ? text : rest + text;
+    rest = '';
+    if (s.indexOf('\r') >= 0) {
+      plain = true;
+      return parse(s);
+    }
+    let at = 0;
+    let run = -1;
+    let count = 0;
+    for (let stop = s.indexOf('\n\n'); stop >= 0; stop = s.indexOf('\n\n', at)) {
+      if (stop - at <= limit && isForwarded(s, at, stop)) {
+        if (run < 0) run = at;
+        count++;
+      } else {
+        if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), '', count);
+        run = -1;
+        count = 0;
+        parse(s.slice(at, stop + 2));
+      }
+      at = stop + 2;
+    }
+    if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), '', count);
+    const left = at === 0 ? s : s.slice(at);
+    if (end || left.length > limit) {
+      plain = true;
+      if (left !== '') parse(left);
+    } else {
+      rest = left;
+    }
+  };
+}
+
+/** Whether `s` from `at` to `stop` (a blank line) is one message in the forwarded form. */
+function isForwarded(s: string, at: number, stop: number): boolean {
+  if (!s.startsWith('event: ', at)) return false;
+  const line = s.indexOf('\n', at + 7);
+  const start = FORWARDED.get(s.slice(at + 7, line));
+  // One `data:` line, the last before the blank line, starting with its own type.
+  return start !== undefined && s.startsWith('data: ', line + 1) && s.startsWith(start, line + 7) && s.indexOf('\n', line + 1) === stop;
 }
 
 /** An SSE comment (`: <text>`), which every client ignores: the heartbeat of a silent stream. */

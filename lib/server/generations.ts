@@ -4,7 +4,7 @@ import { RELAY_ERROR, type RelayErrorInfo } from '../internal/relay';
 import type { Scrub } from '../internal/secret';
 import { ClientStream } from './clientStream';
 import type { EventStreamEngineOptions, FirstOutcome } from './eventStream';
-import { FrameWriter } from './frames';
+import { ForwardedRun, FrameWriter } from './frames';
 import { FINAL, jsonError, relayErrorInfo, streamHeaders } from './relayErrors';
 import { isCohereStoreError } from './stores/CohereStoreError';
 import type { GenerationStore, GenerationWriter, StoredFrame } from './stores/GenerationStore';
@@ -152,6 +152,8 @@ export function generations(options: GenerationsOptions): Generations {
       const subscription = source(() => undefined).subscribe({
         next: (event) => {
           settle(undefined);
+          // Upstream messages forwarded as they came: a frame (and an id) each.
+          if (event instanceof ForwardedRun) return writer.forwarded(event, put);
           let text: string;
           try {
             text = frame(event);

@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import type { EventSourceMessage } from 'eventsource-parser';
 import { CohereAbortError } from '../errors/CohereAbortError';
 import type { CohereError } from '../errors/CohereError';
 import { CohereIncompleteStreamError } from '../errors/CohereIncompleteStreamError';
@@ -150,8 +151,8 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
       else subscriber.complete();
     };
 
-    const onEvent = (event: ChatStreamEvent): void => {
-      emitted++;
+    const onEvent = (event: ChatStreamEvent, message?: EventSourceMessage & { count?: number }): void => {
+      emitted += message?.count ?? 1; // a relay's run of forwarded messages (RelayHooks.split) counts each
       if (event.type === 'message-end') {
         endEvent = event; // before it is emitted: an unsubscribe in its `next` comes after the end (no Stop)
         deadlines.set(finish, DRAIN_MS);
@@ -199,7 +200,7 @@ export function events$(request: ChatRequest, options: ChatStreamOptions, trace?
         multi ? () => !subscriber.closed : () => !subscriber.closed && !endEvent,
         config.maxBufferSize,
         scrub,
-        hooks?.decode,
+        hooks?.split,
       );
       watchIdle();
       for (;;) {

@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { CohereParseError } from '../errors/CohereParseError';
+import type { RelayHooks } from '../internal/relay';
 import type { Scrub } from '../internal/secret';
 import type { ChatStreamEvent } from '../types/events';
 
@@ -21,37 +22,46 @@ export class EventDecoder {
   private readonly parser: EventSourceParser;
   /** The last text fed, to see whether it ended in a CR. */
   private last = '';
+  /** Where text goes: the parser, or a relay's splitter in front of it (`RelayHooks.split`). */
+  private readonly feed: (text: string, end?: boolean) => void;
 
   /**
    * @param onEvent Receives each event, in order, with the SSE message it
-   * came in (its `event` name, its `id`, its `data` text as received).
+   * came in (its `event` name, its `id`, its `data` text as received; a
+   * relay's `count`, when one event stands for several messages).
    * @param accepting Whether events are still wanted; data is not even parsed when not.
-   * @param own A relay's own decoding of a message (`RelayHooks.decode`), tried first.
+   * @param split A relay's splitter (`RelayHooks.split`), in front of the parser.
    */
   constructor(
-    private readonly onEvent: (event: ChatStreamEvent, message: EventSourceMessage) => void,
+    private readonly onEvent: (event: ChatStreamEvent, message: EventSourceMessage & { count?: number }) => void,
     private readonly accepting: () => boolean,
     private readonly maxBufferSize: number,
     private readonly scrub: Scrub,
-    private readonly own?: ((name: string | undefined, data: string) => object | undefined) | undefined,
+    split?: RelayHooks['split'],
   ) {
     this.parser = createParser({
       onEvent: (message) => this.decode(message),
       onError: (error) => this.onParserError(error),
       maxBufferSize,
     });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- createParser's feed is a closure: it has no `this`
+    const parse = this.parser.feed;
+    this.feed = split
+      ? split(parse, (event, data, count) => this.accepting() && onEvent(event as ChatStreamEvent, { data, count }), maxBufferSize)
+      : parse;
   }
 
   /** Decodes one chunk of the body. */
   push(chunk: Uint8Array | string): void {
     this.last = typeof chunk === 'string' ? chunk : (this.text ??= new TextDecoder()).decode(chunk, STREAM);
-    this.parser.feed(this.last);
+    this.feed(this.last);
   }
 
   /** The body ended: decodes what is held back, and drops an event not ended by a blank line. */
   end(): void {
     const rest = this.text ? this.text.decode() : '';
-    if (rest !== '') this.parser.feed((this.last = rest));
+    if (rest !== '') this.last = rest;
+    this.feed(rest, true);
     // The parser holds back a CR that ends a chunk, in case an LF follows. At EOF
     // nothing follows: that CR ended its line (for a CR-only stream, the blank
     // line that dispatches the last event). A lone LF completes it as a CRLF.
@@ -64,10 +74,8 @@ export class EventDecoder {
     if (!this.accepting()) return;
     const data = message.data;
     if (data.length > this.maxBufferSize) throw this.tooLarge();
-    let event = this.own?.(message.event, data) as ChatStreamEvent | undefined;
-    if (event) {
-      // decoded by the relay
-    } else if (data.charCodeAt(0) === OPEN_BRACE) {
+    let event: ChatStreamEvent;
+    if (data.charCodeAt(0) === OPEN_BRACE) {
       // Every real event: JSON text that starts with `{` parses to an object or throws.
       event = this.parseJson(data) as ChatStreamEvent;
     } else {

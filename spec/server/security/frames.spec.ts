@@ -1,7 +1,8 @@
+import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chatStream$, CohereMaxStepsError, CohereParseError } from '../../../lib';
-import { forwardedEvent, FrameWriter, upstreamName } from '../../../lib/server/frames';
+import { ForwardedRun, FrameWriter, splitForwarded, upstreamName } from '../../../lib/server/frames';
 import { toolCallEvents } from '../../../lib/testing/eventSequences';
 import { collect } from '../../helpers/collect';
 import { sseHeaders } from '../../helpers/loopback';
@@ -142,7 +143,7 @@ describe.each(FLAVOURS)('output events forwarded unparsed through a relay served
   });
 });
 
-describe('forwardedEvent (what a relay forwards without JSON.parse)', () => {
+describe('splitForwarded (what a relay forwards as the text it came in)', () => {
   const types = [
     'message-start',
     'content-start',
@@ -157,37 +158,159 @@ describe('forwardedEvent (what a relay forwards without JSON.parse)', () => {
     'message-end',
     'debug',
   ];
-  it('should give the type the data itself has, or leave the event to be parsed (property: names and data)', () => {
-    const name = fc.oneof(fc.constantFrom(...types), fc.string(), fc.constant(undefined));
-    const data = fc.oneof(
-      fc
-        .tuple(fc.constantFrom(...types, 'cohere-rx-error'), fc.dictionary(fc.string(), fc.jsonValue()))
-        .map(([type, rest]) => JSON.stringify({ type, ...rest })),
-      fc
-        .tuple(fc.constantFrom(...types), fc.dictionary(fc.string(), fc.jsonValue()))
-        .map(([type, rest]) => JSON.stringify({ ...rest, type })),
-      fc.string(),
+  const forwardedTypes = types.filter((type) => !['message-start', 'message-end', 'debug'].includes(type));
+  type Message = { event: string | undefined; data: string; id: string | undefined };
+
+  /** The SSE messages of `text`, as eventsource-parser reads it alone (the oracle). */
+  const parsed = (chunks: string[]): Message[] => {
+    const out: Message[] = [];
+    const parser = createParser({ onEvent: ({ event, data, id }) => out.push({ event, data, id }) });
+    for (const chunk of chunks) parser.feed(chunk);
+    parser.reset({ consume: true });
+    return out;
+  };
+
+  /** The same text through the splitter in front of a parser: what the parser got, and each run expanded. */
+  const split = (chunks: string[], limit = 1 << 20) => {
+    const out: Message[] = [];
+    const fed: string[] = [];
+    const runs: ForwardedRun[] = [];
+    const parser = createParser({ onEvent: ({ event, data, id }) => out.push({ event, data, id }) });
+    const feed = splitForwarded(
+      (text) => {
+        fed.push(text);
+        parser.feed(text);
+      },
+      (event, data, count) => {
+        expect(event).toBeInstanceOf(ForwardedRun);
+        const run = event as ForwardedRun;
+        expect(run.count).toBe(count);
+        runs.push(run);
+        const inside = parsed([run.text]);
+        expect(inside).toHaveLength(count);
+        out.push(...inside);
+      },
+      limit,
     );
+    chunks.forEach((chunk, i) => feed(chunk, i === chunks.length - 1));
+    parser.reset({ consume: true });
+    return { out, fed, runs };
+  };
+
+  const dataOf = (type: string, extra: Record<string, unknown>) => JSON.stringify({ type, ...extra });
+  /** Messages in many forms: the forwarded one, and what must be parsed (other names, ids, comments, blank lines, multi-line data, CRs). */
+  const message = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...forwardedTypes), fc.dictionary(fc.string(), fc.jsonValue()))
+        .map(([t, x]) => `event: ${t}\ndata: ${dataOf(t, x)}\n\n`),
+    },
+    fc
+      .tuple(fc.constantFrom(...types), fc.constantFrom(...types))
+      .map(([name, t]) => `event: ${name}\ndata: ${dataOf(t, { index: 0 })}\n\n`),
+    fc.constantFrom(
+      'event: message-start\ndata: {"type":"message-start","id":"m"}\n\n',
+      'event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"COMPLETE"}}\n\n',
+      'id: 7\nevent: content-delta\ndata: {"type":"content-delta"}\n\n',
+      'event: content-delta\nid: 7\ndata: {"type":"content-delta"}\n\n',
+      'event: content-delta\ndata:{"type":"content-delta"}\n\n',
+      'event: content-delta\ndata: {"type":"content-delta"}\ndata: second line\n\n',
+      ': keep-alive\n\n',
+      '\n',
+      'data: [DONE]\n\n',
+      'event: content-delta\r\ndata: {"type":"content-delta"}\r\n\r\n',
+      'event: content-end\rdata: {"type":"content-end"}\r\r',
+      'retry: 10\n\n',
+      'event: cohere-rx-error\ndata: {"type":"content-delta"}\n\n',
+    ),
+    fc.string({ maxLength: 30 }),
+  );
+  /** A text cut into chunks at arbitrary places (a cut may fall inside a message, or between a CR and its LF). */
+  const chunked = fc.array(message, { maxLength: 12 }).chain((messages) => {
+    const text = messages.join('');
+    return fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, text.length - 1) }), { maxLength: 6 }).map((cuts) => {
+      const at = [0, ...cuts.filter((c) => c < text.length).sort((a, b) => a - b), text.length];
+      return at.slice(1).map((end, i) => text.slice(at[i], end));
+    });
+  });
+
+  it('should give the same messages, in the same order, as the parser alone (property: any messages, any chunking, any limit)', () => {
     fc.assert(
-      fc.property(name, data, (n, d) => {
-        const event = forwardedEvent(n, d);
-        if (event === undefined) return;
-        expect(event).toEqual({ type: n });
-        // Only for events nothing reads, and only when the data starts with that very type.
-        expect(['message-start', 'message-end', 'debug']).not.toContain(n);
-        expect(d.startsWith(`{"type":${JSON.stringify(n)}`)).toBe(true);
+      fc.property(chunked, fc.integer({ min: 1, max: 400 }), (chunks, limit) => {
+        if (chunks.length === 0) return;
+        const { out, runs } = split(chunks, limit);
+        expect(out).toEqual(parsed(chunks));
+        for (const run of runs) {
+          // A run holds forwarded messages only, each in exactly the form it is framed in, and none over the limit.
+          for (const m of parsed([run.text])) {
+            expect(forwardedTypes).toContain(m.event);
+            expect(m.data.startsWith(`{"type":"${m.event}"`)).toBe(true);
+            expect(`event: ${m.event}\ndata: ${m.data}\n\n`.length - 2).toBeLessThanOrEqual(limit);
+          }
+          expect(run.text.endsWith('\n\n')).toBe(true);
+        }
       }),
+      { numRuns: 500 },
     );
   });
 
-  it('should leave message-start, message-end and debug to be parsed, and take every output event from its data', () => {
-    for (const type of types) {
-      const data = JSON.stringify({ type, index: 0 });
-      const expected = ['message-start', 'message-end', 'debug'].includes(type) ? undefined : { type };
-      expect(forwardedEvent(type, data)).toEqual(expected);
-      expect(forwardedEvent(type, ` ${data}`)).toBeUndefined();
-      expect(forwardedEvent(undefined, data)).toBeUndefined();
-    }
+  it('should emit a run of forwarded messages as one event with their count, and parse what sits between, in order', () => {
+    const delta = (i: number) =>
+      `event: content-delta\ndata: {"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"${i}"}}}}\n\n`;
+    const start = 'event: message-start\ndata: {"type":"message-start","id":"x"}\n\n';
+    const end = 'event: message-end\ndata: {"type":"message-end"}\n\n';
+    const order: string[] = [];
+    const feed = splitForwarded(
+      (text) => order.push(`parse ${text}`),
+      (event, _data, count) => order.push(`run ${count} ${(event as ForwardedRun).text}`),
+      1 << 20,
+    );
+    feed(start + delta(1) + delta(2) + delta(3) + end.slice(0, 10));
+    feed(end.slice(10) + delta(4), true);
+    expect(order).toEqual([`parse ${start}`, `run 3 ${delta(1)}${delta(2)}${delta(3)}`, `parse ${end}`, `run 1 ${delta(4)}`]);
+  });
+
+  it('should hold a message cut short until its end comes, and give it to the parser at the end of the body', () => {
+    const calls: string[] = [];
+    const feed = splitForwarded(
+      (text) => calls.push(`parse ${text}`),
+      (event) => calls.push(`run ${(event as ForwardedRun).text}`),
+      1 << 20,
+    );
+    feed('event: content-end\ndata: {"type":"con');
+    expect(calls).toEqual([]);
+    feed('tent-end"}\n\nevent: content-end\ndata: {"type":"content-end"}\n', true);
+    expect(calls).toEqual([
+      'run event: content-end\ndata: {"type":"content-end"}\n\n',
+      'parse event: content-end\ndata: {"type":"content-end"}\n',
+    ]);
+  });
+
+  it('should leave everything to the parser from the first CR, and from a message held back past the limit', () => {
+    const cr: string[] = [];
+    const viaCr = splitForwarded(
+      (text) => cr.push(text),
+      () => cr.push('run'),
+      1 << 20,
+    );
+    viaCr('event: content-end\r\ndata: {"type":"content-end"}\r\n\r\n');
+    viaCr('event: content-end\ndata: {"type":"content-end"}\n\n');
+    expect(cr).toEqual([
+      'event: content-end\r\ndata: {"type":"content-end"}\r\n\r\n',
+      'event: content-end\ndata: {"type":"content-end"}\n\n',
+    ]);
+
+    const long: string[] = [];
+    const viaLimit = splitForwarded(
+      (text) => long.push(text),
+      () => long.push('run'),
+      40,
+    );
+    const big = `event: content-delta\ndata: {"type":"content-delta","pad":"${'x'.repeat(50)}"}\n\n`;
+    viaLimit(big.slice(0, 45));
+    viaLimit(big.slice(45));
+    expect(long).toEqual([big.slice(0, 45), big.slice(45)]);
   });
 });
 
@@ -210,6 +333,22 @@ describe('FrameWriter', () => {
     expect(writer.relay('cohere-rx-error', {})).toBe('id: 3\nevent: cohere-rx-error\ndata: {}\n\n');
     expect(writer.lastId).toBe(3);
     expect(new FrameWriter().upstream({ type: 'x' }, '{}')).toBe('event: x\ndata: {}\n\n');
+  });
+
+  it('should write a forwarded run as its text, or with ids on as one frame per message, each with its id', () => {
+    const text = 'event: content-start\ndata: {"type":"content-start"}\n\nevent: content-end\ndata: {"type":"content-end"}\n\n';
+    const plain: string[] = [];
+    new FrameWriter().forwarded(new ForwardedRun(text, 2), (frame) => plain.push(frame));
+    expect(plain).toEqual([text]);
+    const writer = new FrameWriter(true);
+    writer.relay('cohere-rx-error', {});
+    const numbered: string[] = [];
+    writer.forwarded(new ForwardedRun(text, 2), (frame) => numbered.push(frame));
+    expect(numbered).toEqual([
+      'id: 2\nevent: content-start\ndata: {"type":"content-start"}\n\n',
+      'id: 3\nevent: content-end\ndata: {"type":"content-end"}\n\n',
+    ]);
+    expect(writer.lastId).toBe(3);
   });
 
   it('should never give an upstream event a reserved, empty or multi-line name (property: arbitrary types)', () => {
