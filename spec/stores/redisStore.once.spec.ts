@@ -121,6 +121,29 @@ describe('redisStore on Redis', () => {
       expect(await store().info(writers[0]?.id ?? '')).toMatchObject({ lastSeq: 100 });
     });
 
+    it('should store a flush too large for one command as several, in one round trip, every frame once and in order', async () => {
+      // What a burst on a slow Redis gathers: 40 generations × 500 frames (~40 000 arguments: several EVALs),
+      // and one generation of 100 000 frames (~200 000 arguments: spread into one call, they overflowed the stack).
+      const s = store();
+      const writers = await Promise.all(Array.from({ length: 40 }, () => s.start(randomUUID())));
+      const big = await s.start(randomUUID());
+      await raw.config('RESETSTAT');
+      for (const writer of writers) for (let seq = 1; seq <= 500; seq++) writer.append(seq, frameOf(seq));
+      for (let seq = 1; seq <= 100_000; seq++) big.append(seq, frameOf(seq));
+      await Promise.all([...writers, big].map((writer) => writer.end()));
+      const evals = await callsOf(raw, 'eval');
+      expect(evals).toBeGreaterThanOrEqual(4); // 40 000 arguments in groups of at most 16 384, and the big one alone
+      expect(evals).toBeLessThanOrEqual(8);
+      const reader = store();
+      const bigRead = await collect(reader.read(big.id, 0));
+      expect(bigRead.completed).toBe(true);
+      expect(bigRead.values).toHaveLength(100_000);
+      expect(bigRead.values.every((frame, i) => frame.seq === i + 1 && frame.frame === frameOf(i + 1))).toBe(true);
+      for (const writer of [writers[0], writers[17], writers[39]]) {
+        expect(await collect(reader.read(writer?.id ?? '', 0))).toEqual({ values: expected(1, 500), completed: true });
+      }
+    });
+
     it('should store a flush that mixes ASCII and non-ASCII frames as the same text, read back on another instance', async () => {
       // The flush script goes as bytes and the frames as strings (redisAppend.ts): each is encoded on its own.
       const texts = ['plain', ' café', ' 한국어', ' 🦀 emoji', ' naïve\u00a0space', ' ascii again', ' 日本語と English'];

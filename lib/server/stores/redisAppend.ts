@@ -82,6 +82,34 @@ function entriesOfPart(fields: readonly string[]): [string, readonly string[]][]
   return entries;
 }
 
+/**
+ * Arguments per flush command, about, at most: a flush with more (many
+ * generations' frames waiting on a slow Redis) goes as several commands in
+ * one pipeline, each generation's frames whole in one of them; so no script
+ * holds Redis for long. (A generation's own frames over it go alone.)
+ */
+export const MAX_ARGS_PER_COMMAND = 16_384;
+
+/** @internal `parts` in groups of about MAX_ARGS_PER_COMMAND arguments at most (in order; a part is never split). */
+export function flushGroups(parts: readonly AppendPart[]): AppendPart[][] {
+  const groups: AppendPart[][] = [];
+  let group: AppendPart[] = [];
+  let size = 0;
+  for (const part of parts) {
+    // Its keys, the entry count and end, and per entry (at most MAX_FRAMES_PER_ENTRY frames) an id and a count.
+    const args = 5 + part.fields.length + 2 * Math.ceil(part.fields.length / (2 * MAX_FRAMES_PER_ENTRY));
+    if (group.length > 0 && size + args > MAX_ARGS_PER_COMMAND) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(part);
+    size += args;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 /** @internal The EVAL command for `parts`. */
 export function appendScriptCommand(parts: readonly AppendPart[], retentionMs: number): Command {
   const keys: string[] = [];
@@ -96,8 +124,11 @@ export function appendScriptCommand(parts: readonly AppendPart[], retentionMs: n
   return ['eval', SCRIPT_BYTES, keys.length, ...keys, ...argv];
 }
 
+/** @internal What became of a part: stored, its stream gone (NOMKSTREAM), or refused by Redis. */
+export type AppendOutcome = 'stored' | 'gone' | 'refused';
+
 /** @internal The script's answer for each part: 'stored', 'gone' or 'refused'. */
-export function appendOutcomes(reply: unknown, count: number): ('stored' | 'gone' | 'refused')[] {
+export function appendOutcomes(reply: unknown, count: number): AppendOutcome[] {
   const values = Array.isArray(reply) ? reply : [];
   return Array.from({ length: count }, (_, i) => {
     const value = Number(values[i]);

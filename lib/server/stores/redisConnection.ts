@@ -38,8 +38,12 @@ export interface RedisStoreClient {
 
 /** The pipeline of a {@link RedisStoreClient}. */
 export interface RedisStorePipeline {
-  /** Queues one command (the flush script goes as its UTF-8 bytes, a Node `Buffer`: lib/server/stores/redisAppend.ts). */
-  call(command: string, ...args: (string | number | Uint8Array)[]): unknown;
+  /**
+   * Queues one command, its arguments as one array (a flush may carry tens of
+   * thousands: spread into a call they would overflow the stack). The flush
+   * script goes as its UTF-8 bytes, a Node `Buffer` (lib/server/stores/redisAppend.ts).
+   */
+  call(command: string, args: (string | number | Uint8Array)[]): unknown;
   /** Sends the queued commands: `[error, reply]` per command. */
   exec(): Promise<[Error | null, unknown][] | null>;
 }
@@ -164,7 +168,7 @@ export async function pipe(client: RedisStoreClient, commands: readonly Command[
   if (commands.length === 0) return [];
   await whenReady(client, timeoutMs);
   const pipeline = client.pipeline();
-  for (const [name, ...args] of commands) pipeline.call(name, ...args);
+  for (const [name, ...args] of commands) pipeline.call(name, args);
   const results = await withDeadline(pipeline.exec(), timeoutMs);
   if (!results) throw unavailable(new Error('the pipeline was discarded'));
   return results.map(([error, value]) => {

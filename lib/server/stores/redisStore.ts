@@ -28,7 +28,7 @@ import {
   type GenerationKeys,
 } from './redisLayout';
 import { PAGE, RedisTails, type Tail } from './redisTails';
-import { appendOutcomes, appendPipeline, appendScriptCommand, type AppendPart } from './redisAppend';
+import { appendOutcomes, appendPipeline, appendScriptCommand, flushGroups, type AppendOutcome, type AppendPart } from './redisAppend';
 
 /** Options of {@link redisStore}: where Redis is (`url` or `client`, exactly one), and the store's own. */
 export interface RedisStoreOptions {
@@ -500,15 +500,30 @@ class RedisGenerationStore implements GenerationStore {
   }
 
   /** Stores `parts`: by script, or by a pipeline where Redis refuses scripts. */
-  private async append(parts: readonly AppendPart[]): Promise<('stored' | 'gone' | 'refused')[]> {
-    const { retentionMs } = this.settings;
-    if (this.scripting) {
-      const [reply] = await this.run([appendScriptCommand(parts, retentionMs)]);
-      if (!reply?.error) return appendOutcomes(reply?.value, parts.length);
-      // EVAL refused (an ACL, a proxy, scripting disabled): the same work as plain commands, from now on.
+  private async append(parts: readonly AppendPart[]): Promise<AppendOutcome[]> {
+    if (!this.scripting) return this.appendByPipeline(parts);
+    // One EVAL per group of parts (a large flush is several), in one pipeline.
+    const groups = flushGroups(parts);
+    const replies = await this.run(groups.map((group) => appendScriptCommand(group, this.settings.retentionMs)));
+    const outcomes = new Map<AppendPart, AppendOutcome>();
+    const refused: AppendPart[] = [];
+    groups.forEach((group, i) => {
+      const reply = replies[i];
+      if (reply?.error) refused.push(...group);
+      else appendOutcomes(reply?.value, group.length).forEach((outcome, j) => outcomes.set(group[j] as AppendPart, outcome));
+    });
+    if (refused.length > 0) {
+      // EVAL refused (an ACL, a proxy, scripting disabled): the same work as plain commands, from now on,
+      // for the parts of the groups refused (a group whose EVAL was taken is stored: not again).
       this.scripting = false;
+      const again = await this.appendByPipeline(refused);
+      refused.forEach((part, i) => outcomes.set(part, again[i] ?? 'refused'));
     }
-    const { commands, appends } = appendPipeline(parts, retentionMs);
+    return parts.map((part) => outcomes.get(part) ?? 'refused');
+  }
+
+  private async appendByPipeline(parts: readonly AppendPart[]): Promise<AppendOutcome[]> {
+    const { commands, appends } = appendPipeline(parts, this.settings.retentionMs);
     const replies = await this.run(commands);
     return appends.map((indexes) => {
       const mine = indexes.map((i) => replies[i]);
