@@ -87,6 +87,9 @@ export function upstreamName(event: unknown): string | undefined {
   return type === '' || reserved || /[\r\n]/.test(type) ? undefined : type;
 }
 
+/** A line feed's char code. */
+const LF = 10;
+
 /** Cohere's event types the relay parses whatever it does: the stream reads `message-start` and `message-end`; `debug` stays as it was. */
 const READ_TYPES = new Set(['message-start', 'message-end', 'debug']);
 /**
@@ -147,16 +150,21 @@ export function splitForwarded(
     let at = 0;
     let run = -1;
     let count = 0;
-    for (let stop = s.indexOf('\n\n'); stop >= 0; stop = s.indexOf('\n\n', at)) {
-      if (stop - at <= limit && isForwarded(s, at, stop)) {
+    for (;;) {
+      const next = forwardedEnd(s, at, limit);
+      if (next > 0) {
         if (run < 0) run = at;
         count++;
-      } else {
-        if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), '', count);
-        run = -1;
-        count = 0;
-        parse(s.slice(at, stop + 2));
+        at = next;
+        continue;
       }
+      // Anything else: the whole message (up to its blank line) to the parser, or, cut short, kept for later.
+      const stop = s.indexOf('\n\n', at);
+      if (stop < 0) break;
+      if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), '', count);
+      run = -1;
+      count = 0;
+      parse(s.slice(at, stop + 2));
       at = stop + 2;
     }
     if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), '', count);
@@ -170,13 +178,20 @@ export function splitForwarded(
   };
 }
 
-/** Whether `s` from `at` to `stop` (a blank line) is one message in the forwarded form. */
-function isForwarded(s: string, at: number, stop: number): boolean {
-  if (!s.startsWith('event: ', at)) return false;
+/**
+ * Where the message at `at` of `s` ends (after its blank line), when it is
+ * whole and in the forwarded form (`event: <type>`, one `data:` line
+ * starting `{"type":"<type>"`, a blank line) and not over `limit`; else -1.
+ * One pass over the message: the data line is scanned once, for its end.
+ */
+function forwardedEnd(s: string, at: number, limit: number): number {
+  if (!s.startsWith('event: ', at)) return -1;
   const line = s.indexOf('\n', at + 7);
-  const start = FORWARDED.get(s.slice(at + 7, line));
-  // One `data:` line, the last before the blank line, starting with its own type.
-  return start !== undefined && s.startsWith('data: ', line + 1) && s.startsWith(start, line + 7) && s.indexOf('\n', line + 1) === stop;
+  const start = line < 0 ? undefined : FORWARDED.get(s.slice(at + 7, line));
+  if (start === undefined || !s.startsWith('data: ', line + 1) || !s.startsWith(start, line + 7)) return -1;
+  const end = s.indexOf('\n', line + 7 + start.length);
+  // Followed by the blank line (not by another field, nor by the end of the text so far).
+  return end >= 0 && s.charCodeAt(end + 1) === LF && end - at <= limit ? end + 2 : -1;
 }
 
 /** An SSE comment (`: <text>`), which every client ignores: the heartbeat of a silent stream. */
