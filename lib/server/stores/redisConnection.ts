@@ -13,8 +13,8 @@ import { CohereStoreError } from './CohereStoreError';
 export interface RedisStoreClient {
   /** `'wait'`, `'connecting'`, `'connect'`, `'ready'`, `'reconnecting'`, `'close'`, `'end'`, … */
   readonly status: string;
-  /** Sends one command. */
-  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** Sends one command, its arguments as one array (an `XREAD` of many streams has many: never spread into a call). */
+  call(command: string, args: (string | number)[]): Promise<unknown>;
   /** A pipeline: many commands, one round trip. */
   pipeline(): RedisStorePipeline;
   /** A new connection with the same settings, and `override`. */
@@ -182,5 +182,5 @@ export async function pipe(client: RedisStoreClient, commands: readonly Command[
 /** @internal Sends one command, once `client` is ready, within `timeoutMs`. */
 export async function send(client: RedisStoreClient, timeoutMs: number, name: string, ...args: (string | number)[]): Promise<unknown> {
   await whenReady(client, timeoutMs);
-  return withDeadline(client.call(name, ...args), timeoutMs);
+  return withDeadline(client.call(name, args), timeoutMs);
 }

@@ -113,7 +113,7 @@ export class RedisTails {
         const cursors = keys.map((key) => oldestCursor(this.byKey.get(key)));
         this.blocked = true;
         const reply = await withDeadline(
-          blocking.call('xread', 'COUNT', PAGE, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors),
+          blocking.call('xread', ['COUNT', PAGE, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors]),
           this.blockMs + this.context.timeoutMs,
         );
         this.blocked = false;
