@@ -91,9 +91,9 @@ function entriesOfPart(fields: readonly string[]): [string, readonly string[]][]
 export const MAX_ARGS_PER_COMMAND = 16_384;
 
 /** @internal `parts` in groups of about MAX_ARGS_PER_COMMAND arguments at most (in order; a part is never split). */
-export function flushGroups(parts: readonly AppendPart[]): AppendPart[][] {
-  const groups: AppendPart[][] = [];
-  let group: AppendPart[] = [];
+export function flushGroups<T extends AppendPart>(parts: readonly T[]): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
   let size = 0;
   for (const part of parts) {
     // Its keys, the entry count and end, and per entry (at most MAX_FRAMES_PER_ENTRY frames) an id and a count.

@@ -483,7 +483,8 @@ class RedisGenerationStore implements GenerationStore {
       const byPart = new Map(parts.map((part, i) => [part, outcomes[i]]));
       for (const part of batch) {
         const outcome = byPart.get(part) ?? 'stored';
-        if (outcome === 'refused') part.settle(new CohereStoreError('unavailable', part.writer.id));
+        if (outcome instanceof CohereStoreError) part.settle(outcome);
+        else if (outcome === 'refused') part.settle(new CohereStoreError('unavailable', part.writer.id));
         // NOMKSTREAM stores nothing when the stream is gone: expired, or Redis lost it.
         else if (outcome === 'gone') part.settle(new CohereStoreError('lost', part.writer.id));
         else {
@@ -500,24 +501,29 @@ class RedisGenerationStore implements GenerationStore {
   }
 
   /** Stores `parts`: by script, or by a pipeline where Redis refuses scripts. */
-  private async append(parts: readonly AppendPart[]): Promise<AppendOutcome[]> {
+  private async append(parts: readonly Part[]): Promise<(AppendOutcome | CohereStoreError)[]> {
     if (!this.scripting) return this.appendByPipeline(parts);
     // One EVAL per group of parts (a large flush is several), in one pipeline.
     const groups = flushGroups(parts);
     const replies = await this.run(groups.map((group) => appendScriptCommand(group, this.settings.retentionMs)));
-    const outcomes = new Map<AppendPart, AppendOutcome>();
-    const refused: AppendPart[] = [];
+    const outcomes = new Map<Part, AppendOutcome | CohereStoreError>();
+    const refused: Part[] = [];
     groups.forEach((group, i) => {
       const reply = replies[i];
       if (reply?.error) refused.push(...group);
-      else appendOutcomes(reply?.value, group.length).forEach((outcome, j) => outcomes.set(group[j] as AppendPart, outcome));
+      else appendOutcomes(reply?.value, group.length).forEach((outcome, j) => outcomes.set(group[j] as Part, outcome));
     });
     if (refused.length > 0) {
       // EVAL refused (an ACL, a proxy, scripting disabled): the same work as plain commands, from now on,
       // for the parts of the groups refused (a group whose EVAL was taken is stored: not again).
       this.scripting = false;
-      const again = await this.appendByPipeline(refused);
-      refused.forEach((part, i) => outcomes.set(part, again[i] ?? 'refused'));
+      try {
+        const again = await this.appendByPipeline(refused);
+        refused.forEach((part, i) => outcomes.set(part, again[i] ?? 'refused'));
+      } catch (error) {
+        // Those parts failed; the others' frames are stored (their generations go on).
+        for (const part of refused) outcomes.set(part, unavailable(error, part.writer.id));
+      }
     }
     return parts.map((part) => outcomes.get(part) ?? 'refused');
   }
