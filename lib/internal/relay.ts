@@ -83,8 +83,9 @@ export interface RelayHooks {
    * is sent), it returns the function each piece of text goes to instead
    * (`end`: the body ended; what is held back goes to `parse`). It hands
    * `parse` whole messages only, in order with what it emits, so the
-   * parser never holds part of a message it took. `limit` is the decoder's
-   * `maxBufferSize`: longer messages go to `parse`, which refuses them.
+   * parser never holds part of a message it took (but one it takes piece by
+   * piece, to its end). `limit` is the decoder's `maxBufferSize`: longer
+   * messages go to `parse`, which applies it to their data.
    */
   split?:
     | ((

@@ -117,18 +117,23 @@ export class ForwardedRun {
   ) {}
 }
 
+/** Text held back for a message cut short, past which that message goes to the parser as it comes. */
+const HOLD = 64 * 1024;
+
 /**
  * A relay's splitter (`RelayHooks.split`): the upstream's text, before the
  * SSE parser. Each run of whole messages in the forwarded form (see
  * {@link ForwardedRun}) is emitted as one `ForwardedRun`, with no parsing,
  * no `JSON.parse` and no event per message; every other whole message goes
- * to `parse`, in order. What follows the last blank line waits for the
- * next text. A CR anywhere (CRLF or CR line ends), or a message longer than
- * `limit`, and from then on everything goes to `parse` as it comes: the
- * parser's rules and limits hold for all but the plainest text.
+ * to `parse`, in order. A message cut short waits for the next text, up to
+ * 64 KiB (or `limit`, if less): past that, it goes to `parse` piece by piece
+ * as it comes (no text is held and scanned again with each chunk), and the
+ * splitter takes over again after its blank line. A CR anywhere (CRLF or CR
+ * line ends), and everything goes to `parse` from then on. Messages longer
+ * than `limit` go to `parse` too, which applies `maxBufferSize` to their data.
  *
- * Its data text goes to the browser as received, whose decoder parses it
- * (and rejects it, typed, when it is not JSON).
+ * A forwarded message's data text goes to the browser as received, whose
+ * decoder parses it (and rejects it, typed, when it is not JSON).
  */
 export function splitForwarded(
   parse: (text: string) => void,
@@ -139,13 +144,35 @@ export function splitForwarded(
   let rest = '';
   /** The parser takes everything from now on. */
   let plain = false;
+  /** A long message is going to the parser as it comes, up to its blank line… */
+  let passing = false;
+  /** …and what it got of it so far ends in a line feed. */
+  let lf = false;
   return (text, end) => {
     if (plain) return parse(text);
-    const s = rest === '' ? text : rest + text;
-    rest = '';
-    if (s.indexOf('\r') >= 0) {
+    if (text.indexOf('\r') >= 0) {
       plain = true;
-      return parse(s);
+      const all = rest + text;
+      rest = '';
+      return parse(all);
+    }
+    let s = text;
+    if (passing) {
+      // Just after the long message's blank line (1: its two line feeds fell either side of the cut), if here.
+      const blank = s.indexOf('\n\n');
+      const after = lf && s.charCodeAt(0) === LF ? 1 : blank < 0 ? -1 : blank + 2;
+      if (after < 0) {
+        if (s !== '') lf = s.charCodeAt(s.length - 1) === LF;
+        parse(s);
+        if (end) plain = true;
+        return;
+      }
+      passing = false;
+      parse(s.slice(0, after));
+      s = s.slice(after);
+    } else if (rest !== '') {
+      s = rest + s;
+      rest = '';
     }
     let at = 0;
     let run = -1;
@@ -169,9 +196,13 @@ export function splitForwarded(
     }
     if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), '', count);
     const left = at === 0 ? s : s.slice(at);
-    if (end || left.length > limit) {
+    if (end) {
       plain = true;
       if (left !== '') parse(left);
+    } else if (left.length > Math.min(limit, HOLD)) {
+      passing = true;
+      lf = left.charCodeAt(left.length - 1) === LF;
+      parse(left);
     } else {
       rest = left;
     }

@@ -287,30 +287,45 @@ describe('splitForwarded (what a relay forwards as the text it came in)', () => 
     ]);
   });
 
-  it('should leave everything to the parser from the first CR, and from a message held back past the limit', () => {
+  it('should leave everything to the parser from the first CR', () => {
     const cr: string[] = [];
     const viaCr = splitForwarded(
       (text) => cr.push(text),
       () => cr.push('run'),
       1 << 20,
     );
-    viaCr('event: content-end\r\ndata: {"type":"content-end"}\r\n\r\n');
+    viaCr('event: content-end\ndata: {"type":"content-end"}\n\nevent: content-start\r\n');
+    viaCr('data: {"type":"content-start"}\r\n\r\n');
     viaCr('event: content-end\ndata: {"type":"content-end"}\n\n');
     expect(cr).toEqual([
-      'event: content-end\r\ndata: {"type":"content-end"}\r\n\r\n',
+      'event: content-end\ndata: {"type":"content-end"}\n\nevent: content-start\r\n',
+      'data: {"type":"content-start"}\r\n\r\n',
       'event: content-end\ndata: {"type":"content-end"}\n\n',
     ]);
+  });
 
-    const long: string[] = [];
-    const viaLimit = splitForwarded(
-      (text) => long.push(text),
-      () => long.push('run'),
-      40,
+  it('should pass a long message cut in many pieces to the parser as they come (none held and joined again), then split again after it', () => {
+    const calls: string[] = [];
+    const feed = splitForwarded(
+      (text) => calls.push(text),
+      (event) => calls.push(`run ${(event as ForwardedRun).text}`),
+      1 << 20,
     );
-    const big = `event: content-delta\ndata: {"type":"content-delta","pad":"${'x'.repeat(50)}"}\n\n`;
-    viaLimit(big.slice(0, 45));
-    viaLimit(big.slice(45));
-    expect(long).toEqual([big.slice(0, 45), big.slice(45)]);
+    // 200 000 characters of data (over the 64 KiB a cut message is held for), in pieces of 1 000.
+    const long = `event: content-delta\ndata: {"type":"content-delta","text":"${'x'.repeat(200_000)}"}\n\n`;
+    const after = 'event: content-end\ndata: {"type":"content-end"}\n\n';
+    const pieces = Array.from({ length: Math.ceil(long.length / 1000) }, (_, i) => long.slice(i * 1000, (i + 1) * 1000));
+    // The last piece ends with the first of the two line feeds; the second comes with the next message.
+    pieces[pieces.length - 1] = pieces[pieces.length - 1]!.slice(0, -1);
+    for (const piece of pieces) feed(piece);
+    feed(`\n${after}`, true);
+    expect(calls.join('')).toBe(`${long}run ${after}`);
+    // Held until just past 64 KiB, then each piece once, as it came.
+    const held = calls[0]!.length;
+    expect(held).toBeGreaterThan(64 * 1024);
+    expect(held).toBeLessThanOrEqual(64 * 1024 + 1000);
+    expect(calls.slice(1, -2)).toEqual(pieces.slice(held / 1000));
+    expect(calls.slice(-2)).toEqual(['\n', `run ${after}`]);
   });
 });
 
