@@ -2,6 +2,7 @@ import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chatStream$, CohereMaxStepsError, CohereParseError } from '../../../lib';
+import { memoryStore } from '../../../lib/server';
 import { ForwardedRun, FrameWriter, splitForwarded, upstreamName } from '../../../lib/server/frames';
 import { toolCallEvents } from '../../../lib/testing/eventSequences';
 import { collect } from '../../helpers/collect';
@@ -126,6 +127,34 @@ describe.each(FLAVOURS)('output events forwarded unparsed through a relay served
     expect(outcome.values).toEqual(textTurn.slice(0, 3));
     expect(outcome.error).toBeInstanceOf(CohereParseError);
     expect(outcome.completed).toBe(false);
+  });
+
+  it.each([
+    ['no store', {}],
+    ['memoryStore', { store: memoryStore() }],
+  ])('should pass on an event of 300 000 characters written in pieces, and the events after it, exactly (%s)', async (_label, options) => {
+    // Longer than the 64 KiB the splitter holds a message cut short: it goes to the parser as it comes.
+    const long = { type: 'content-delta', index: 0, delta: { message: { content: { text: 'x'.repeat(300_000) } } } };
+    const events = [...textTurn.slice(0, 3), long, ...textTurn.slice(3)];
+    const text = toSse(events);
+    const { relay } = await setUp(
+      flavour,
+      (_req, res) => {
+        res.writeHead(200, sseHeaders);
+        const pieces = Array.from({ length: Math.ceil(text.length / 4096) }, (_, i) => text.slice(i * 4096, (i + 1) * 4096));
+        const next = (): void => {
+          const piece = pieces.shift();
+          if (piece === undefined) res.end();
+          else res.write(piece, () => setImmediate(next));
+        };
+        next();
+      },
+      options,
+    );
+    if (!('store' in options)) expect((await rawStream(relay, request)).text).toBe(text); // as it came, byte for byte
+    const outcome = await collect(chatStream$(request, browser(relay)));
+    expect(outcome.values).toEqual(events);
+    expect(outcome.completed).toBe(true);
   });
 
   it("should name a frame by its data's type, not by an SSE name that says otherwise", async () => {
