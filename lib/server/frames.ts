@@ -140,8 +140,10 @@ export function splitForwarded(
   emit: (event: object, data: string, count: number) => void,
   limit: number,
 ): (text: string, end?: boolean) => void {
-  /** Text after the last whole message, not split yet. */
+  /** Text after the last whole message, not split yet (it holds no blank line)… */
   let rest = '';
+  /** …and whether it ends in a line feed (read here, not from `rest`, a rope that a read would flatten). */
+  let restLf = false;
   /** The parser takes everything from now on. */
   let plain = false;
   /** A long message is going to the parser as it comes, up to its blank line… */
@@ -171,6 +173,19 @@ export function splitForwarded(
       parse(s.slice(0, after));
       s = s.slice(after);
     } else if (rest !== '') {
+      if (!end && !(restLf && s.charCodeAt(0) === LF) && s.indexOf('\n\n') < 0) {
+        // Still no blank line: the message held stays cut short; only the new text was looked at.
+        rest += s;
+        if (s !== '') restLf = s.charCodeAt(s.length - 1) === LF;
+        if (rest.length > Math.min(limit, HOLD)) {
+          passing = true;
+          lf = restLf;
+          const held = rest;
+          rest = '';
+          parse(held);
+        }
+        return;
+      }
       s = rest + s;
       rest = '';
     }
@@ -205,6 +220,7 @@ export function splitForwarded(
       parse(left);
     } else {
       rest = left;
+      restLf = left.charCodeAt(left.length - 1) === LF;
     }
   };
 }
