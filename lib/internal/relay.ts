@@ -78,9 +78,9 @@ export interface RelayHooks {
   /**
    * Takes the decoder's text before its SSE parser does, to forward the
    * messages the relay need not read as the text they came in: given
-   * `parse` (the parser's feed) and `emit` (sends one event, with its data
-   * text and how many upstream messages it stands for, as a decoded event
-   * is sent), it returns the function each piece of text goes to instead
+   * `parse` (the parser's feed) and `emit` (sends one event, with how many
+   * upstream messages it stands for, as a decoded event is sent; it has no
+   * data text of its own), it returns the function each piece of text goes to instead
    * (`end`: the body ended; what is held back goes to `parse`). It hands
    * `parse` whole messages only, in order with what it emits, so the
    * parser never holds part of a message it took (but one it takes piece by
@@ -90,7 +90,7 @@ export interface RelayHooks {
   split?:
     | ((
         parse: (text: string) => void,
-        emit: (event: object, data: string, count: number) => void,
+        emit: (event: object, count: number) => void,
         limit: number,
       ) => (text: string, end?: boolean) => void)
     | undefined;

@@ -137,19 +137,28 @@ const HOLD = 64 * 1024;
  */
 export function splitForwarded(
   parse: (text: string) => void,
-  emit: (event: object, data: string, count: number) => void,
+  emit: (event: object, count: number) => void,
   limit: number,
 ): (text: string, end?: boolean) => void {
-  /** Text after the last whole message, not split yet (it holds no blank line)… */
+  const most = Math.min(limit, HOLD);
+  /** Text after the last whole message, not split yet (it holds no blank line). */
   let rest = '';
-  /** …and whether it ends in a line feed (read here, not from `rest`, a rope that a read would flatten). */
-  let restLf = false;
+  /** A long message is going to the parser as it comes, up to its blank line. */
+  let passing = false;
+  /** The text held in `rest`, or passed so far of the long message, ends in a line feed (kept here: `rest` is a rope that a read would flatten). */
+  let lf = false;
   /** The parser takes everything from now on. */
   let plain = false;
-  /** A long message is going to the parser as it comes, up to its blank line… */
-  let passing = false;
-  /** …and what it got of it so far ends in a line feed. */
-  let lf = false;
+  /** Keeps `held`, the start of a message cut short, for the next text; or, past `most`, passes it on as it comes. */
+  const hold = (held: string): void => {
+    if (held.length > most) {
+      passing = true;
+      rest = '';
+      parse(held);
+    } else {
+      rest = held;
+    }
+  };
   return (text, end) => {
     if (plain) return parse(text);
     if (text.indexOf('\r') >= 0) {
@@ -173,17 +182,10 @@ export function splitForwarded(
       parse(s.slice(0, after));
       s = s.slice(after);
     } else if (rest !== '') {
-      if (!end && !(restLf && s.charCodeAt(0) === LF) && s.indexOf('\n\n') < 0) {
+      if (!end && !(lf && s.charCodeAt(0) === LF) && s.indexOf('\n\n') < 0) {
         // Still no blank line: the message held stays cut short; only the new text was looked at.
-        rest += s;
-        if (s !== '') restLf = s.charCodeAt(s.length - 1) === LF;
-        if (rest.length > Math.min(limit, HOLD)) {
-          passing = true;
-          lf = restLf;
-          const held = rest;
-          rest = '';
-          parse(held);
-        }
+        if (s !== '') lf = s.charCodeAt(s.length - 1) === LF;
+        hold(rest + s);
         return;
       }
       s = rest + s;
@@ -203,24 +205,20 @@ export function splitForwarded(
       // Anything else: the whole message (up to its blank line) to the parser, or, cut short, kept for later.
       const stop = s.indexOf('\n\n', at);
       if (stop < 0) break;
-      if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), '', count);
+      if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), count);
       run = -1;
       count = 0;
       parse(s.slice(at, stop + 2));
       at = stop + 2;
     }
-    if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), '', count);
+    if (run >= 0) emit(new ForwardedRun(s.slice(run, at), count), count);
     const left = at === 0 ? s : s.slice(at);
     if (end) {
       plain = true;
       if (left !== '') parse(left);
-    } else if (left.length > Math.min(limit, HOLD)) {
-      passing = true;
-      lf = left.charCodeAt(left.length - 1) === LF;
-      parse(left);
     } else {
-      rest = left;
-      restLf = left.charCodeAt(left.length - 1) === LF;
+      lf = left.charCodeAt(left.length - 1) === LF;
+      hold(left);
     }
   };
 }

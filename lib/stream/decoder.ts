@@ -47,7 +47,7 @@ export class EventDecoder {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- createParser's feed is a closure: it has no `this`
     const parse = this.parser.feed;
     this.feed = split
-      ? split(parse, (event, data, count) => this.accepting() && onEvent(event as ChatStreamEvent, { data, count }), maxBufferSize)
+      ? split(parse, (event, count) => this.accepting() && onEvent(event as ChatStreamEvent, { data: '', count }), maxBufferSize)
       : parse;
   }
 

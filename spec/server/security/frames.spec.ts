@@ -210,7 +210,7 @@ describe('splitForwarded (what a relay forwards as the text it came in)', () => 
         fed.push(text);
         parser.feed(text);
       },
-      (event, data, count) => {
+      (event, count) => {
         expect(event).toBeInstanceOf(ForwardedRun);
         const run = event as ForwardedRun;
         expect(run.count).toBe(count);
@@ -292,7 +292,7 @@ describe('splitForwarded (what a relay forwards as the text it came in)', () => 
     const order: string[] = [];
     const feed = splitForwarded(
       (text) => order.push(`parse ${text}`),
-      (event, _data, count) => order.push(`run ${count} ${(event as ForwardedRun).text}`),
+      (event, count) => order.push(`run ${count} ${(event as ForwardedRun).text}`),
       1 << 20,
     );
     feed(start + delta(1) + delta(2) + delta(3) + end.slice(0, 10));
