@@ -188,6 +188,136 @@ describe('redisStore on Redis', () => {
     });
   });
 
+  describe('Redis declining commands for a while', () => {
+    /** Another client's script holds Redis for `ms`; past 20 ms of it, every other command is answered BUSY. */
+    const busyFor = async (ms: number): Promise<{ over: Promise<void> }> => {
+      await raw.config('SET', 'busy-reply-threshold', '20');
+      const other = await inspector(redis.url);
+      const script = `local t = redis.call('TIME') local start = t[1] * 1e6 + t[2]
+        repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - start > ${ms * 1000} return 1`;
+      const running = other.eval(script, 0).finally(() => other.disconnect());
+      await new Promise((resolve) => setTimeout(resolve, 100)); // past the threshold: BUSY from now on
+      return { over: running.then(() => undefined) };
+    };
+    /** BUSY answers since the last CONFIG RESETSTAT. */
+    const busyAnswers = async (): Promise<number> => Number(/errorstat_BUSY:count=(\d+)/.exec(await raw.info('errorstats'))?.[1] ?? 0);
+
+    afterEach(async () => {
+      await raw.config('SET', 'maxmemory', '0');
+      await raw.config('SET', 'busy-reply-threshold', '5000');
+    });
+
+    it('should fail the flush that met OOM and keep flushing by script once Redis takes writes again', async () => {
+      const s = store({ leaseMs: 60_000 }); // no lease renewal meanwhile
+      const hit = await s.start(randomUUID());
+      const later = await s.start(randomUUID());
+      await raw.config('SET', 'maxmemory-policy', 'noeviction');
+      await raw.config('SET', 'maxmemory', '1'); // every write is refused: OOM
+      hit.append(1, frameOf(1));
+      const failure = await rejectionOf(hit.flush());
+      expect(failure.reason).toBe('unavailable');
+      expect(hit.signal.aborted).toBe(true);
+      await expect(s.start(randomUUID())).rejects.toMatchObject({ reason: 'unavailable' }); // not 'exists'
+
+      await raw.config('SET', 'maxmemory', '0');
+      await raw.config('RESETSTAT');
+      const reading = collect(store().read(later.id, 0));
+      for (let seq = 1; seq <= 4; seq++) later.append(seq, frameOf(seq));
+      await later.flush();
+      later.append(5, frameOf(5));
+      await later.end();
+      expect(await reading).toEqual({ values: expected(1, 5), completed: true });
+      expect(await callsOf(raw, 'eval')).toBe(2); // the same script as before the refusal: a batch, then the end
+    });
+
+    it('should hold a flush, a resume and a stop through BUSY shorter than timeoutMs, sending them again until Redis runs them', async () => {
+      const s = store({ leaseMs: 60_000 });
+      const writer = await s.start(randomUUID());
+      const stopped = await s.start(randomUUID());
+      const warm = await s.start(randomUUID());
+      // The other instance's connections are open before BUSY (a connection opened during it fails: see docs/server.md).
+      const other = store();
+      const warming = collect(other.read(warm.id, 0));
+      await eventually(async () => (await other.info(warm.id)) !== undefined);
+      writer.append(1, frameOf(1));
+      await writer.flush();
+      await raw.config('RESETSTAT');
+      const busy = (await busyFor(700)).over;
+      try {
+        writer.append(2, frameOf(2));
+        const flushing = writer.flush();
+        const reading = collect(other.read(writer.id, 0)); // a resume: its first reads meet BUSY too
+        const stopping = other.stop(stopped.id);
+        await busy;
+        await flushing;
+        expect(await stopping).toBe(true);
+        writer.append(3, frameOf(3));
+        await writer.end();
+        expect(await reading).toEqual({ values: expected(1, 3), completed: true });
+        expect(writer.signal.aborted).toBe(false);
+        expect(await busyAnswers()).toBeGreaterThan(2); // the flush, the resume and the stop did meet BUSY
+        await eventually(() => stopped.signal.aborted);
+        await warm.end();
+        expect(await warming).toEqual({ values: [], completed: true });
+      } finally {
+        await busy;
+      }
+    });
+
+    it('should fail what met BUSY longer than timeoutMs as unavailable (never as not found), and keep flushing by script after it', async () => {
+      const s = store({ leaseMs: 60_000, timeoutMs: 300 });
+      const hit = await s.start(randomUUID());
+      const later = await s.start(randomUUID());
+      await raw.config('RESETSTAT');
+      const busy = (await busyFor(900)).over;
+      try {
+        hit.append(1, frameOf(1));
+        // (The store's connections are open already: a connection opened during BUSY fails, see docs/server.md.)
+        const [failure, info, starting, resuming] = await Promise.allSettled([
+          rejectionOf(hit.flush()),
+          s.info(later.id),
+          s.start(randomUUID()),
+          firstValueFrom(s.read(later.id, 0)),
+        ]);
+        expect(failure).toMatchObject({ status: 'fulfilled', value: { reason: 'unavailable' } });
+        expect(String(((failure as PromiseFulfilledResult<CohereStoreError>).value.cause as Error).message)).toMatch(/^BUSY /);
+        expect(info).toMatchObject({ status: 'rejected', reason: { reason: 'unavailable' } });
+        expect(starting).toMatchObject({ status: 'rejected', reason: { reason: 'unavailable' } });
+        expect(resuming).toMatchObject({ status: 'rejected', reason: { reason: 'unavailable' } });
+        expect(hit.signal.aborted).toBe(true);
+      } finally {
+        await busy;
+      }
+
+      await raw.config('RESETSTAT');
+      const reading = collect(store().read(later.id, 0));
+      for (let seq = 1; seq <= 4; seq++) later.append(seq, frameOf(seq));
+      await later.flush();
+      later.append(5, frameOf(5));
+      await later.end();
+      expect(await reading).toEqual({ values: expected(1, 5), completed: true });
+      expect(await callsOf(raw, 'eval')).toBe(2); // by script, as before BUSY: a batch, then the end
+    });
+
+    it('should keep a generation whose lease renewals met BUSY past timeoutMs: the lease stands, a later renewal takes it on', async () => {
+      const s = store({ leaseMs: 3000, timeoutMs: 200 }); // renewed every second; a renewal gives up on BUSY after 200 ms
+      const writer = await s.start(randomUUID());
+      writer.append(1, frameOf(1));
+      await writer.flush();
+      await raw.config('RESETSTAT');
+      // 1.4 s of BUSY: at least one renewal falls in it; the lease (3 s) outlives it.
+      await (
+        await busyFor(1400)
+      ).over;
+      expect(await busyAnswers()).toBeGreaterThan(0); // a renewal met BUSY
+      expect(writer.signal.aborted).toBe(false);
+      const reading = collect(store().read(writer.id, 0));
+      writer.append(2, frameOf(2));
+      await writer.end();
+      expect(await reading).toEqual({ values: expected(1, 2), completed: true });
+    });
+  });
+
   describe('readers', () => {
     it('should tail 50 generations with one blocking connection', async () => {
       const writerStore = store();
@@ -322,6 +452,25 @@ describe('redisStore on Redis', () => {
         expect(client.status).toBe('ready');
         expect(await client.ping()).toBe('PONG');
       } finally {
+        client.disconnect();
+      }
+    });
+
+    it("should fail at once, and not reconnect the app's client, once the app has disconnected it", async () => {
+      const client = await inspector(redis.url);
+      const s = redisStore({ client, prefix: 'own:', leaseMs: LEASE_MS });
+      try {
+        const writer = await s.start(randomUUID());
+        await writer.end();
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        client.disconnect();
+        await ended;
+        await expect(s.info(writer.id)).rejects.toMatchObject({ reason: 'unavailable' });
+        await expect(s.start(randomUUID())).rejects.toMatchObject({ reason: 'unavailable' });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(client.status).toBe('end'); // the app closed it: the store does not open it again behind its back
+      } finally {
+        await s.close();
         client.disconnect();
       }
     });

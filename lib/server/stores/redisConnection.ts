@@ -97,6 +97,34 @@ export function ownConnectionOptions(timeoutMs: number): Record<string, unknown>
 
 const noop = (): void => undefined;
 
+/**
+ * Error replies given instead of running the command: Redis is busy with a
+ * script past its `busy-reply-threshold`, or loading its data after a
+ * restart. The same command may go again.
+ */
+const NOT_RUN = /^(?:BUSY|LOADING)\b/;
+
+/** How long `pipe` waits before sending again the commands Redis did not run. */
+const RETRY_PAUSE_MS = 50;
+
+/**
+ * Error replies that say Redis takes no writes at the moment, whatever the
+ * command: out of memory (`maxmemory`, noeviction), loading its data after a
+ * restart, busy with a long script, a replica, failing to persist, or a
+ * replica count not met.
+ */
+const NO_WRITES_NOW = /^(?:OOM|LOADING|BUSY|READONLY|MASTERDOWN|MISCONF|NOREPLICAS)\b/;
+
+/**
+ * @internal Whether an error reply is Redis declining writes for now (see
+ * `NO_WRITES_NOW`) rather than refusing the command itself (an ACL, a
+ * renamed command, a proxy without scripts): a flush that gets one fails,
+ * and the store keeps using its script.
+ */
+export function noWritesNow(error: Error): boolean {
+  return NO_WRITES_NOW.test(error.message);
+}
+
 /** @internal A `CohereStoreError('unavailable')` for a failure underneath. */
 export function unavailable(cause: unknown, id?: string): CohereStoreError {
   return cause instanceof CohereStoreError ? cause : new CohereStoreError('unavailable', id, { cause });
@@ -104,10 +132,13 @@ export function unavailable(cause: unknown, id?: string): CohereStoreError {
 
 /**
  * @internal Waits until `client` is ready, at most `timeoutMs`; a refused or
- * failed connection attempt fails at once. Connects a lazy client.
+ * failed connection attempt fails at once. Connects a lazy client; one that
+ * was disconnected on purpose (`'end'`: the store closing, or the app) fails
+ * at once and stays so: connected again, it would reconnect for ever.
  */
 export function whenReady(client: RedisStoreClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
+  if (client.status === 'end') return Promise.reject(unavailable(new Error('the connection was closed')));
   // Calls that wait at the same time share one wait (one set of listeners, not one per call).
   let waiting = readiness.get(client);
   if (!waiting) {
@@ -138,7 +169,7 @@ function waitForReady(client: RedisStoreClient, timeoutMs: number): Promise<void
     client.on('ready', onReady);
     client.on('error', onError);
     client.on('end', onEnd);
-    if (client.status === 'wait' || client.status === 'end') client.connect().catch(noop);
+    if (client.status === 'wait') client.connect().catch(noop);
   });
 }
 
@@ -163,9 +194,42 @@ export function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise
  * @internal Sends `commands` in one pipeline, once `client` is ready, within
  * `timeoutMs`. A command the server refused answers `{ error }`; a lost
  * connection fails the whole call with `CohereStoreError('unavailable')`.
+ * Commands Redis did not run (`BUSY`, `LOADING`) go again, 50 ms apart, in
+ * one pipeline each time, for up to `timeoutMs` after the first answer: then
+ * their last answer is theirs.
  */
 export async function pipe(client: RedisStoreClient, commands: readonly Command[], timeoutMs: number): Promise<Reply[]> {
   if (commands.length === 0) return [];
+  const replies = await pipeOnce(client, commands, timeoutMs);
+  const until = Date.now() + timeoutMs;
+  let again = notRun(replies);
+  // Commands Redis did not run (busy with a script, loading its data) go again while timeoutMs lasts. A
+  // round that fails or runs out of time leaves them their BUSY / LOADING answer.
+  while (again.length > 0 && Date.now() + 2 * RETRY_PAUSE_MS < until) {
+    await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+    const round = await pipeOnce(
+      client,
+      again.map((i) => commands[i] as Command),
+      until - Date.now(),
+    ).catch(() => undefined);
+    if (!round) break;
+    round.forEach((reply, k) => (replies[again[k] as number] = reply));
+    again = notRun(round).map((k) => again[k] as number);
+  }
+  return replies;
+}
+
+/** The indexes of the commands Redis answered without running them. */
+function notRun(replies: readonly Reply[]): number[] {
+  const indexes: number[] = [];
+  replies.forEach((reply, i) => {
+    if (reply.error && NOT_RUN.test(reply.error.message)) indexes.push(i);
+  });
+  return indexes;
+}
+
+/** One pipeline of `commands`, within `timeoutMs`: `pipe` without the second tries. */
+async function pipeOnce(client: RedisStoreClient, commands: readonly Command[], timeoutMs: number): Promise<Reply[]> {
   await whenReady(client, timeoutMs);
   const pipeline = client.pipeline();
   for (const [name, ...args] of commands) pipeline.call(name, args);

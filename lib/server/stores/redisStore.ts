@@ -6,6 +6,7 @@ import { checkAfter, checkAppend, checkClaim, checkNewId, isGenerationId, msOpti
 import { DEFAULT_RETENTION_MS } from './memoryStore';
 import {
   loadIoredis,
+  noWritesNow,
   ownConnectionOptions,
   pipe,
   unavailable,
@@ -267,6 +268,14 @@ class RedisGenerationStore implements GenerationStore {
     return pipe(await this.command(), commands, this.settings.timeoutMs);
   }
 
+  /** `run`, for answers that must all be there: an error answer (Redis busy or loading past timeoutMs) fails it, 'unavailable'. */
+  private async runAll(commands: readonly Command[], id: string): Promise<Reply[]> {
+    const replies = await this.run(commands);
+    const refused = replies.find((reply) => reply.error)?.error;
+    if (refused) throw unavailable(refused, id);
+    return replies;
+  }
+
   // ---- GenerationStore ---------------------------------------------------
 
   async start(id: string, options: StartOptions = {}): Promise<GenerationWriter> {
@@ -283,6 +292,12 @@ class RedisGenerationStore implements GenerationStore {
         ['xadd', keys.stream, META_ID, ...meta],
         ['pexpire', keys.stream, this.runningTtlMs],
       ]);
+      // Redis taking no writes (out of memory, busy past timeoutMs…) is the store unavailable, not an id in use.
+      const declined = [lease, created].find((reply) => reply?.error && noWritesNow(reply.error))?.error;
+      if (declined) {
+        if (lease?.value === 'OK') await this.run([['del', keys.lease]]).catch(noop);
+        throw unavailable(declined, id);
+      }
       if (created?.error || lease?.value !== 'OK') {
         if (lease?.value === 'OK') await this.run([['del', keys.lease]]).catch(noop);
         throw new CohereStoreError('exists', id);
@@ -303,11 +318,14 @@ class RedisGenerationStore implements GenerationStore {
     if (this.closed) throw new CohereStoreError('closed');
     if (!isGenerationId(id)) return undefined;
     const keys = this.keys(id);
-    const [first, last, lease] = await this.run([
-      ['xrange', keys.stream, '-', '+', 'COUNT', 1],
-      ['xrevrange', keys.stream, '+', '-', 'COUNT', 1],
-      ['exists', keys.lease],
-    ]).catch((error: unknown) => {
+    const [first, last, lease] = await this.runAll(
+      [
+        ['xrange', keys.stream, '-', '+', 'COUNT', 1],
+        ['xrevrange', keys.stream, '+', '-', 'COUNT', 1],
+        ['exists', keys.lease],
+      ],
+      id,
+    ).catch((error: unknown) => {
       throw this.failure(error, id);
     });
     const meta = entriesOf(first?.value)[0];
@@ -388,18 +406,21 @@ class RedisGenerationStore implements GenerationStore {
   private async catchUp(tail: Tail, done: () => boolean): Promise<void> {
     const { stream, lease } = tail.keys;
     // The lease is checked before the frames are read: an end stored before the lease went is then always seen.
-    const [exists, leased, firstPage] = await this.run([
-      ['exists', stream],
-      ['exists', lease],
-      ['xrange', stream, `(${tail.cursor}`, '+', 'COUNT', PAGE],
-    ]);
+    const [exists, leased, firstPage] = await this.runAll(
+      [
+        ['exists', stream],
+        ['exists', lease],
+        ['xrange', stream, `(${tail.cursor}`, '+', 'COUNT', PAGE],
+      ],
+      tail.id,
+    );
     if (done()) return;
     if (Number(exists?.value) !== 1) return tail.fail(new CohereStoreError('not-found', tail.id));
     let page = entriesOf(firstPage?.value);
     for (;;) {
       if (tail.deliver(page) || done()) return;
       if (page.length < PAGE) break;
-      const [next] = await this.run([['xrange', stream, `(${tail.cursor}`, '+', 'COUNT', PAGE]]);
+      const [next] = await this.runAll([['xrange', stream, `(${tail.cursor}`, '+', 'COUNT', PAGE]], tail.id);
       if (done()) return;
       page = entriesOf(next?.value);
     }
@@ -413,13 +434,16 @@ class RedisGenerationStore implements GenerationStore {
     if (!isGenerationId(id)) return false;
     const keys = this.keys(id);
     try {
-      const [lease] = await this.run([['exists', keys.lease]]);
+      const [lease] = await this.runAll([['exists', keys.lease]], id);
       if (Number(lease?.value) !== 1) return false;
       this.writers.get(id)?.abort(new CohereStoreError('stopped', id));
-      await this.run([
-        ['set', keys.stop, '1', 'PX', this.runningTtlMs],
-        ['publish', this.stopChannel, id],
-      ]);
+      await this.runAll(
+        [
+          ['set', keys.stop, '1', 'PX', this.runningTtlMs],
+          ['publish', this.stopChannel, id],
+        ],
+        id,
+      );
       return true;
     } catch (error) {
       throw this.failure(error, id);
@@ -510,8 +534,11 @@ class RedisGenerationStore implements GenerationStore {
     const refused: Part[] = [];
     groups.forEach((group, i) => {
       const reply = replies[i];
-      if (reply?.error) refused.push(...group);
-      else appendOutcomes(reply?.value, group.length).forEach((outcome, j) => outcomes.set(group[j] as Part, outcome));
+      if (!reply?.error) appendOutcomes(reply?.value, group.length).forEach((outcome, j) => outcomes.set(group[j] as Part, outcome));
+      // Redis takes no writes now (out of memory, loading, a replica…): plain commands would fare no
+      // better; those parts fail, and the script stays in use for the flushes after.
+      else if (noWritesNow(reply.error)) for (const part of group) outcomes.set(part, unavailable(reply.error, part.writer.id));
+      else refused.push(...group);
     });
     if (refused.length > 0) {
       // EVAL refused (an ACL, a proxy, scripting disabled): the same work as plain commands, from now on,
@@ -562,7 +589,11 @@ class RedisGenerationStore implements GenerationStore {
       );
       running.forEach((writer, i) => {
         if (!writer.running) return; // it ended meanwhile: its lease is gone on purpose
-        if (replies[3 * i]?.value !== 'OK') return writer.fail(new CohereStoreError('lost', writer.id));
+        const lease = replies[3 * i];
+        // Redis taking no writes for now (busy with a script, loading): the lease stands until it expires;
+        // the next renewal tries again (and finds it gone, if Redis stayed so past leaseMs).
+        if (lease?.error && noWritesNow(lease.error)) return;
+        if (lease?.value !== 'OK') return writer.fail(new CohereStoreError('lost', writer.id));
         if (Number(replies[3 * i + 2]?.value) === 1) writer.abort(new CohereStoreError('stopped', writer.id));
       });
     } catch (error) {

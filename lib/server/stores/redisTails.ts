@@ -107,6 +107,8 @@ export class RedisTails {
         blocking.on('ready', () => (this.blockingId = undefined));
       }
       while (this.byKey.size > 0) {
+        // Dropped after a read that missed its deadline (below): connected again here, never after close().
+        if (blocking.status === 'end' && !this.context.closed()) blocking.connect().catch(() => undefined);
         await whenReady(blocking, this.context.timeoutMs);
         if (this.blockingId === undefined) this.blockingId = Number(await send(blocking, this.context.timeoutMs, 'client', 'id'));
         const keys = [...this.byKey.keys()];
