@@ -8,7 +8,14 @@ import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
 import { CohereConfigError } from 'cohere-rx';
-import { redisStore, type CohereStoreError, type GenerationStore, type RedisStoreOptions, type StoredFrame } from '../../lib/server';
+import {
+  redisStore,
+  type CohereStoreError,
+  type GenerationStore,
+  type GenerationWriter,
+  type RedisStoreOptions,
+  type StoredFrame,
+} from '../../lib/server';
 import { collect } from '../helpers/collect';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis';
 import { eventually, expected, frameOf, rejectionOf, storeContract, storeErrorOf } from './contract';
@@ -202,6 +209,18 @@ describe('redisStore on Redis', () => {
     /** BUSY answers since the last CONFIG RESETSTAT. */
     const busyAnswers = async (): Promise<number> => Number(/errorstat_BUSY:count=(\d+)/.exec(await raw.info('errorstats'))?.[1] ?? 0);
 
+    /** Writes and ends `writer` once Redis takes writes again: read back whole, stored by the script as before (a batch, then the end). */
+    const expectFlushedByScript = async (writer: GenerationWriter): Promise<void> => {
+      await raw.config('RESETSTAT');
+      const reading = collect(store().read(writer.id, 0));
+      for (let seq = 1; seq <= 4; seq++) writer.append(seq, frameOf(seq));
+      await writer.flush();
+      writer.append(5, frameOf(5));
+      await writer.end();
+      expect(await reading).toEqual({ values: expected(1, 5), completed: true });
+      expect(await callsOf(raw, 'eval')).toBe(2);
+    };
+
     afterEach(async () => {
       await raw.config('SET', 'maxmemory', '0');
       await raw.config('SET', 'busy-reply-threshold', '5000');
@@ -220,14 +239,7 @@ describe('redisStore on Redis', () => {
       await expect(s.start(randomUUID())).rejects.toMatchObject({ reason: 'unavailable' }); // not 'exists'
 
       await raw.config('SET', 'maxmemory', '0');
-      await raw.config('RESETSTAT');
-      const reading = collect(store().read(later.id, 0));
-      for (let seq = 1; seq <= 4; seq++) later.append(seq, frameOf(seq));
-      await later.flush();
-      later.append(5, frameOf(5));
-      await later.end();
-      expect(await reading).toEqual({ values: expected(1, 5), completed: true });
-      expect(await callsOf(raw, 'eval')).toBe(2); // the same script as before the refusal: a batch, then the end
+      await expectFlushedByScript(later);
     });
 
     it('should hold a flush, a resume and a stop through BUSY shorter than timeoutMs, sending them again until Redis runs them', async () => {
@@ -289,14 +301,7 @@ describe('redisStore on Redis', () => {
         await busy;
       }
 
-      await raw.config('RESETSTAT');
-      const reading = collect(store().read(later.id, 0));
-      for (let seq = 1; seq <= 4; seq++) later.append(seq, frameOf(seq));
-      await later.flush();
-      later.append(5, frameOf(5));
-      await later.end();
-      expect(await reading).toEqual({ values: expected(1, 5), completed: true });
-      expect(await callsOf(raw, 'eval')).toBe(2); // by script, as before BUSY: a batch, then the end
+      await expectFlushedByScript(later);
     });
 
     it('should keep a generation whose lease renewals met BUSY past timeoutMs: the lease stands, a later renewal takes it on', async () => {
