@@ -294,13 +294,9 @@ class RedisGenerationStore implements GenerationStore {
       ]);
       // Redis taking no writes (out of memory, busy past timeoutMs…) is the store unavailable, not an id in use.
       const declined = [lease, created].find((reply) => reply?.error && noWritesNow(reply.error))?.error;
-      if (declined) {
+      if (declined || created?.error || lease?.value !== 'OK') {
         if (lease?.value === 'OK') await this.run([['del', keys.lease]]).catch(noop);
-        throw unavailable(declined, id);
-      }
-      if (created?.error || lease?.value !== 'OK') {
-        if (lease?.value === 'OK') await this.run([['del', keys.lease]]).catch(noop);
-        throw new CohereStoreError('exists', id);
+        throw declined ? unavailable(declined, id) : new CohereStoreError('exists', id);
       }
     } catch (error) {
       throw this.failure(error, id);
