@@ -5,6 +5,8 @@
 //   BENCH_CHUNKING=live|burst     one of the two chunkings (default: both, live first)
 //   BENCH_PROFILE=DIR …           each relay child writes a CPU profile (node --cpu-prof) into DIR
 //   BENCH_BARE=0 …                without the bare relay (the floor, below)
+//   BENCH_LIVE_MS=15 …            ms between the live chunking's events (default 1: as fast as the
+//                                 machine goes; 15: a model's pace, the relay far from saturated)
 //
 // The same upstream bytes (the replay server, in its own process) are read two
 // ways, in paired rounds: by STREAMS concurrent chatStream$ clients directly
@@ -98,14 +100,22 @@ function relayUsage(relay) {
  * of the bare relay and each case's `overBare` (its relay ÷ the bare one,
  * median of the paired rounds).
  */
-export async function relayBench({ streams = 200, deltas = 400, rounds = 5, stores = ['none'], chunking = 'live', bare = false } = {}) {
+export async function relayBench({
+  streams = 200,
+  deltas = 400,
+  rounds = 5,
+  stores = ['none'],
+  chunking = 'live',
+  bare = false,
+  liveMs = 1,
+} = {}) {
   const cases = stores.filter((name) => name !== 'redis' || hasRedisServer());
   const relayCases = bare ? [...cases, 'bare'] : cases;
   const skipped = stores.filter((name) => !cases.includes(name));
   if (skipped.length > 0) console.log('redis-server is not installed (apt-get install redis-server): the redisStore row is skipped');
   const redis = cases.includes('redis') ? await startRedis() : undefined;
   const admin = redis ? new Redis(redis.url) : undefined;
-  const upstream = await child(['--upstream', String(deltas), chunking === 'live' ? '1' : '0']);
+  const upstream = await child(['--upstream', String(deltas), chunking === 'live' ? String(liveMs) : '0']);
   const relays = {};
   for (const name of relayCases)
     relays[name] = await child(['--relay', upstream.url], { BENCH_STORE: name, BENCH_REDIS_URL: redis?.url ?? '' });
@@ -277,9 +287,10 @@ if (mode === '--upstream') {
   const cpus = os.cpus();
   console.log(`node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}`);
   for (const chunking of chunkings) {
-    const r = await relayBench({ rounds: quick ? 3 : 7, stores, chunking, bare: process.env.BENCH_BARE !== '0' });
+    const liveMs = Number(process.env.BENCH_LIVE_MS ?? 1);
+    const r = await relayBench({ rounds: quick ? 3 : 7, stores, chunking, bare: process.env.BENCH_BARE !== '0', liveMs });
     console.log(
-      `\n${chunking}: ${r.readsPerEvent.toFixed(2)} upstream reads per event; ${r.streams} concurrent streams of ${r.eventsPerStream} events, ${r.rounds} paired rounds (medians)`,
+      `\n${chunking}${chunking === 'live' ? ` (an event every ${liveMs} ms)` : ''}: ${r.readsPerEvent.toFixed(2)} upstream reads per event; ${r.streams} concurrent streams of ${r.eventsPerStream} events, ${r.rounds} paired rounds (medians)`,
     );
     console.log(`direct client: ${r.directUs.toFixed(3)} µs CPU per event (${r.directSystemUs.toFixed(3)} in the kernel)`);
     for (const [name, x] of Object.entries(r.byStore)) {
