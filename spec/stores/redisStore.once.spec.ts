@@ -304,6 +304,41 @@ describe('redisStore on Redis', () => {
       await expectFlushedByScript(later);
     });
 
+    it('should keep its live readers through BUSY that begins as their blocked XREAD returns: the read goes again', async () => {
+      const s = store({ leaseMs: 60_000 });
+      const other = store({ leaseMs: 60_000 }); // its lease checks (every 15 s) stay out of the spell
+      const writer = await s.start(randomUUID());
+      writer.append(1, frameOf(1));
+      await writer.flush();
+      const reading = collect(other.read(writer.id, 0));
+      // The reader has caught up and waits on the store's blocking connection.
+      let blocked: string | undefined;
+      await eventually(async () => {
+        const line = String(await raw.client('LIST'))
+          .split('\n')
+          .find((l) => / cmd=xread/.test(l) && / flags=b/.test(l));
+        blocked = /^id=(\d+)/.exec(line ?? '')?.[1];
+        return blocked !== undefined;
+      });
+      await raw.config('SET', 'busy-reply-threshold', '20');
+      await raw.config('RESETSTAT');
+      // One write: Redis wakes the read (its answer goes out while the script runs, past the threshold),
+      // then runs a 700 ms script; the store's next XREAD arrives during it and is answered BUSY.
+      const busy = await inspector(redis.url);
+      const script = `local t = redis.call('TIME') local start = t[1] * 1e6 + t[2]
+        repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - start > 700000 return 1`;
+      await busy
+        .pipeline()
+        .call('client', 'unblock', blocked!)
+        .eval(script, 0)
+        .exec()
+        .finally(() => busy.disconnect());
+      expect(await busyAnswers()).toBeGreaterThan(0); // the read sent again did meet BUSY
+      writer.append(2, frameOf(2));
+      await writer.end();
+      expect(await reading).toEqual({ values: expected(1, 2), completed: true });
+    });
+
     it('should keep a generation whose lease renewals met BUSY past timeoutMs: the lease stands, a later renewal takes it on', async () => {
       const s = store({ leaseMs: 6000, timeoutMs: 200 }); // renewed every 2 s; a renewal gives up on BUSY after 200 ms
       const writer = await s.start(randomUUID());

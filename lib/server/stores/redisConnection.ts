@@ -243,8 +243,38 @@ async function pipeOnce(client: RedisStoreClient, commands: readonly Command[], 
   });
 }
 
-/** @internal Sends one command, once `client` is ready, within `timeoutMs`. */
+/**
+ * @internal Sends one command, once `client` is ready, within `timeoutMs`;
+ * sent again, as `pipe` does, while Redis answers that it did not run it.
+ */
 export async function send(client: RedisStoreClient, timeoutMs: number, name: string, ...args: (string | number)[]): Promise<unknown> {
-  await whenReady(client, timeoutMs);
-  return withDeadline(client.call(name, args), timeoutMs);
+  return whileDeclined(async () => {
+    await whenReady(client, timeoutMs);
+    return withDeadline(client.call(name, args), timeoutMs);
+  }, timeoutMs);
+}
+
+/**
+ * @internal Runs `attempt` again, 50 ms apart, while it fails with Redis's
+ * answer that it did not run the command (`BUSY`, `LOADING`), for up to
+ * `timeoutMs` after the first such answer: then that answer is the failure.
+ * Any other failure at once.
+ */
+export async function whileDeclined<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let until: number | undefined;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      until ??= Date.now() + timeoutMs;
+      if (!declined(error) || Date.now() + 2 * RETRY_PAUSE_MS >= until) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+  }
+}
+
+/** Whether a failure (as `withDeadline` gives it) is Redis's answer that it did not run the command. */
+function declined(error: unknown): boolean {
+  const cause = error instanceof CohereStoreError ? error.cause : error;
+  return cause instanceof Error && cause.name === 'ReplyError' && NOT_RUN.test(cause.message);
 }

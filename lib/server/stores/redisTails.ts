@@ -10,7 +10,7 @@
 // CohereStoreError('abandoned').
 import { CohereStoreError } from './CohereStoreError';
 import { compareIds, END_ID, streamsOf, entriesOf, type Entry, type GenerationKeys } from './redisLayout';
-import { pipe, send, unavailable, whenReady, withDeadline, type RedisStoreClient } from './redisConnection';
+import { pipe, send, unavailable, whenReady, whileDeclined, withDeadline, type RedisStoreClient } from './redisConnection';
 import { unref } from './checks';
 
 /** @internal One reader waiting for live entries. */
@@ -114,9 +114,14 @@ export class RedisTails {
         const keys = [...this.byKey.keys()];
         const cursors = keys.map((key) => oldestCursor(this.byKey.get(key)));
         this.blocked = true;
-        const reply = await withDeadline(
-          blocking.call('xread', ['COUNT', PAGE, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors]),
-          this.blockMs + this.context.timeoutMs,
+        // Sent again while Redis declines to run it (a read sent as another client's long script began).
+        const reply = await whileDeclined(
+          () =>
+            withDeadline(
+              blocking!.call('xread', ['COUNT', PAGE, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors]),
+              this.blockMs + this.context.timeoutMs,
+            ),
+          this.context.timeoutMs,
         );
         this.blocked = false;
         for (const [key, entries] of streamsOf(reply)) this.deliver(key, entries);
