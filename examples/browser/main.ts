@@ -22,6 +22,7 @@ import {
   type ChatResponseSnapshot,
   type Citation,
   type PartialToolCall,
+  type PendingToolCall,
   type ResponseInfo,
   type ToolLoopEvent,
   type ToolResultEvent,
@@ -51,13 +52,24 @@ const api = '/api';
 
 /**
  * Where the page keeps the id of the turn streaming now (the relay's
- * `X-Cohere-Rx-Generation`), to continue it after a reload; removed when the
- * conversation ends, fails or is stopped.
+ * `X-Cohere-Rx-Generation`), and which relay runs it (`approval` for the one
+ * that runs the tool on the server), to continue it after a reload; removed
+ * when the conversation ends, fails or is stopped.
  */
 const GENERATION = 'cohere-rx-example:generation';
-function keepGeneration({ headers }: ResponseInfo): void {
-  const id = headers.get('x-cohere-rx-generation');
-  if (id) sessionStorage.setItem(GENERATION, id);
+const GENERATION_RELAY = 'cohere-rx-example:generation-relay';
+type Relay = 'page' | 'approval';
+const keepGeneration =
+  (relay: Relay) =>
+  ({ headers }: ResponseInfo): void => {
+    const id = headers.get('x-cohere-rx-generation');
+    if (!id) return;
+    sessionStorage.setItem(GENERATION, id);
+    sessionStorage.setItem(GENERATION_RELAY, relay);
+  };
+function forgetGeneration(): void {
+  sessionStorage.removeItem(GENERATION);
+  sessionStorage.removeItem(GENERATION_RELAY);
 }
 
 /** The page's stand-in for a weather service. */
@@ -142,24 +154,26 @@ function smoothedText$(events$: Observable<ToolLoopEvent>): Observable<string> {
   );
 }
 
+/** "On the server, with my approval": the relay runs the tool, once the user said yes to each call. */
+const askTheUser = ({ call, args }: PendingToolCall) => [window.confirm(`Allow ${call.function.name} ${JSON.stringify(args)}?`)];
+
 /**
  * A whole tool-use conversation as one cold Observable of views, one per frame
- * at most. With `resume` (a stored generation id, after a reload), the turn
- * that was streaming instead, from its start: its tools are not run (they ran
- * in the page that was reloaded).
+ * at most. With `resume` (a stored generation, after a reload), the turn that
+ * was streaming instead, from its start: on the page's relay, its tools are
+ * not run (they ran in the page that was reloaded); on the approval relay, a
+ * pause asks the user and the loop goes on.
  */
-function conversation$(prompt: string, resume?: string): Observable<View> {
+function conversation$(prompt: string, resume?: { id: string; relay: Relay }): Observable<View> {
   const request = { model: 'command-a-03-2025', messages: [{ role: 'user' as const, content: prompt }] };
-  const source$: Observable<ToolLoopEvent> = resume
-    ? resumeChat$(resume, { baseUrl: api, apiKey: '', onResponse: keepGeneration })
-    : $<HTMLInputElement>('server-tools').checked
-      ? // "On the server, with my approval": the relay runs the tool, once the user said yes to each call.
-        serverLoop$(request, `${api}/approval`, ({ call, args }) => [
-          window.confirm(`Allow ${call.function.name} ${JSON.stringify(args)}?`),
-        ])
-      : runTools$(request, { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4, onResponse: keepGeneration });
+  const onServer = resume ? resume.relay === 'approval' : $<HTMLInputElement>('server-tools').checked;
+  const source$: Observable<ToolLoopEvent> = onServer
+    ? serverLoop$(request, `${api}/approval`, askTheUser, { onResponse: keepGeneration('approval'), resume: resume?.id })
+    : resume
+      ? resumeChat$(resume.id, { baseUrl: api, apiKey: '', onResponse: keepGeneration('page') })
+      : runTools$(request, { baseUrl: api, apiKey: '', tools: { get_weather }, maxSteps: 4, onResponse: keepGeneration('page') });
   const events$ = source$.pipe(
-    finalize(() => sessionStorage.removeItem(GENERATION)), // the end, an error, Stop (never a reload: the page is gone)
+    finalize(forgetGeneration), // the end, an error, Stop (never a reload: the page is gone)
     share(),
   );
   return merge<Update[]>(
@@ -294,7 +308,7 @@ form.addEventListener('submit', (e) => {
 
 // After a reload mid-answer: the relay still has the turn; continue it.
 const stored = sessionStorage.getItem(GENERATION);
-if (stored) start(conversation$('', stored));
+if (stored) start(conversation$('', { id: stored, relay: sessionStorage.getItem(GENERATION_RELAY) === 'approval' ? 'approval' : 'page' }));
 
 // Stop unsubscribes: the relay is told to stop the generation (a DELETE), the
 // request in flight is aborted and its connection closes; a running tool is

@@ -335,6 +335,31 @@ describe.each(apps)('the $name example in Chromium', ({ name, dir, shot }) => {
       expect(await stored(page)).toBeNull(); // cleared at the end
     }, 45_000);
 
+    it('should continue a run on the server after a reload mid-answer: a GET on the approval relay, no new POST, no question again', async () => {
+      const upstreamBefore = replay.requests.length;
+      await page.goto(`${site.url}/`);
+      await page.check('#server-tools');
+      const asked = await answerApprovals(true, 2);
+      const before = await partialAnswer(page);
+      expect(asked).toHaveLength(2);
+      const id = await stored(page);
+      expect({ generationStored: id !== null }).toEqual({ generationStored: true });
+      expect(await page.evaluate(() => sessionStorage.getItem('cohere-rx-example:generation-relay'))).toBe('approval');
+      expect(before.length).toBeLessThan(finalAnswer.length);
+      const postsBefore = approvalRequests().length;
+
+      await page.reload();
+      await page.locator('#status', { hasText: 'done' }).waitFor({ timeout: 20_000 });
+      expect(await answerText(page)).toBe(finalAnswer);
+      expect(finalAnswer.startsWith(before)).toBe(true);
+      const resumes = requests.filter((r) => r.method() === 'GET' && new URL(r.url()).pathname === `/api/approval/v2/chat/${id}`);
+      expect(resumes).toHaveLength(1);
+      expect(approvalRequests()).toHaveLength(postsBefore); // no POST after the reload
+      expect(asked).toHaveLength(2); // and nobody asked again
+      expect(replay.requests.length - upstreamBefore).toBe(2); // the tool-call turn and the answer, each once
+      expect(await stored(page)).toBeNull();
+    }, 45_000);
+
     it('should stop on Stop: a DELETE of the generation, and the upstream closes', async () => {
       await page.goto(`${site.url}/`);
       const abortsBefore = replay.clientAborts();

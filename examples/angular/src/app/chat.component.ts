@@ -217,7 +217,7 @@ export class ChatComponent {
   constructor() {
     // After a reload mid-answer: the relay still has the turn; continue it.
     const stored = this.chat.storedGeneration();
-    if (stored) queueMicrotask(() => this.commands.next({ kind: 'ask', prompt: '', resume: stored }));
+    if (stored) queueMicrotask(() => this.commands.next({ kind: 'ask', prompt: '', onServer: stored.onServer, resume: stored.id }));
   }
 
   ask(prompt: string, onServer = false): void {

@@ -85,22 +85,33 @@ const get_weather = defineTool({
 
 /**
  * Where the app keeps the id of the turn streaming now (the relay's
- * `X-Cohere-Rx-Generation`), to continue it after a reload; removed when the
+ * `X-Cohere-Rx-Generation`), and whether the relay that runs the tool on the
+ * server has it, to continue it after a reload; removed when the
  * conversation ends, fails or is stopped.
  */
 const GENERATION = 'cohere-rx-example:generation';
-function keepGeneration({ headers }: ResponseInfo): void {
-  const id = headers.get('x-cohere-rx-generation');
-  if (id) sessionStorage.setItem(GENERATION, id);
+const GENERATION_RELAY = 'cohere-rx-example:generation-relay';
+const keepGeneration =
+  (relay: 'page' | 'approval') =>
+  ({ headers }: ResponseInfo): void => {
+    const id = headers.get('x-cohere-rx-generation');
+    if (!id) return;
+    sessionStorage.setItem(GENERATION, id);
+    sessionStorage.setItem(GENERATION_RELAY, relay);
+  };
+function forgetGeneration(): void {
+  sessionStorage.removeItem(GENERATION);
+  sessionStorage.removeItem(GENERATION_RELAY);
 }
 
 @Injectable({ providedIn: 'root' })
 export class ChatService {
   private readonly baseUrl = inject(CHAT_API_URL);
 
-  /** The id of a turn that was streaming when the page was reloaded, if any. */
-  storedGeneration(): string | null {
-    return sessionStorage.getItem(GENERATION);
+  /** The turn that was streaming when the page was reloaded, if any: its id, and whether it ran on the server. */
+  storedGeneration(): { id: string; onServer: boolean } | null {
+    const id = sessionStorage.getItem(GENERATION);
+    return id ? { id, onServer: sessionStorage.getItem(GENERATION_RELAY) === 'approval' } : null;
   }
 
   /**
@@ -113,8 +124,9 @@ export class ChatService {
    * With `decide`, the tool runs on the server instead (the relay at
    * `{baseUrl}/approval`), each call once `decide` said yes to it. With
    * `resume` (a stored generation id, after a reload), the turn that was
-   * streaming instead, from its start: its tools are not run (they ran in the
-   * page that was reloaded).
+   * streaming instead, from its start: without `decide`, its tools are not
+   * run (they ran in the page that was reloaded); with it, a pause asks the
+   * user and the loop goes on.
    */
   ask(
     prompt: string,
@@ -122,14 +134,14 @@ export class ChatService {
   ): Observable<ChatView> {
     const request = { model: 'command-a-03-2025', messages: [{ role: 'user' as const, content: prompt }] };
     // apiKey '' : the browser holds no key; the backend at baseUrl adds it.
-    const options = { baseUrl: this.baseUrl, apiKey: '', onResponse: keepGeneration };
-    const source$: Observable<ToolLoopEvent> = how.resume
-      ? resumeChat$(how.resume, options)
-      : how.decide
-        ? serverLoop$(request, `${this.baseUrl}/approval`, how.decide)
+    const options = { baseUrl: this.baseUrl, apiKey: '', onResponse: keepGeneration('page') };
+    const source$: Observable<ToolLoopEvent> = how.decide
+      ? serverLoop$(request, `${this.baseUrl}/approval`, how.decide, { onResponse: keepGeneration('approval'), resume: how.resume })
+      : how.resume
+        ? resumeChat$(how.resume, options)
         : runTools$(request, { ...options, tools: { get_weather }, maxSteps: 4 });
     const events$ = source$.pipe(
-      finalize(() => sessionStorage.removeItem(GENERATION)), // the end, an error, Stop (never a reload: the page is gone)
+      finalize(forgetGeneration), // the end, an error, Stop (never a reload: the page is gone)
       share(),
     );
     return merge<Update[]>(
