@@ -7,6 +7,7 @@
 // The hook points (keep them working when you change these files):
 //   lib/stream/chatStream.ts   chatStream$ → Telemetry.chat(request, baseUrl, open); inside the stream,
 //                              ChatTrace.headers on every attempt, ChatTrace.retry before each retry's wait
+//   lib/stream/resumeChat.ts   resumeChat$ → Telemetry.resume({ id, lastEventId }, baseUrl, open), when the recorder has it
 //   lib/stream/options.ts      the `telemetry` option (ChatStreamOptions) and its check
 //   lib/loop/runTools.ts       runTools$ → Telemetry.loop(request, tools, open); the steps' chatStream$
 //                              get LoopTrace.steps as their `telemetry`
@@ -43,6 +44,20 @@ export interface Telemetry {
    */
   chat(
     request: ChatRequest,
+    baseUrl: string | undefined,
+    open: (trace: ChatTrace) => Observable<ChatStreamEvent>,
+  ): Observable<ChatStreamEvent>;
+  /**
+   * Wraps one `resumeChat$()` call, as `chat` does: a generation of the
+   * app's relay continued from its id (after a reload), with no request of
+   * its own. Absent: resumes are not recorded.
+   *
+   * @param resumed The generation's id, and the `lastEventId` it resumes after (absent: from its start).
+   * @param baseUrl The `baseUrl` option as given (the relay's).
+   * @param open Subscribes to the stream for one subscription.
+   */
+  resume?(
+    resumed: { readonly id: string; readonly lastEventId?: number | undefined },
     baseUrl: string | undefined,
     open: (trace: ChatTrace) => Observable<ChatStreamEvent>,
   ): Observable<ChatStreamEvent>;

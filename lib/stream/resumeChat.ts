@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { CohereConfigError } from '../errors/CohereConfigError';
 import { GENERATION_ID } from '../internal/relay';
+import type { ChatTrace } from '../internal/telemetry';
 import type { ChatStreamEvent } from '../types/events';
 import type { ChatRequest } from '../types/request';
 import { events$ } from './chatStream';
@@ -40,8 +41,9 @@ export interface ResumeChatOptions extends ChatStreamOptions {
  * given), resumes again if that connection breaks, and unsubscribing before
  * the end stops the generation (a `DELETE`), as with `chatStream$()`. An
  * unknown or expired id is a `CohereIncompleteStreamError` whose `cause` is
- * the relay's 404. A relay without a store has no generations. The
- * `telemetry` option records nothing here (there is no request to describe).
+ * the relay's 404. A relay without a store has no generations. With the
+ * `telemetry` option, a recorder that has a `resume` hook records it
+ * (`openTelemetry()`: a `chat` span with the generation's id, no metrics).
  *
  * ```text
  * relay:  (frames 1…4 sent before the reload)--5--6--7(message-end)--|
@@ -96,6 +98,11 @@ export function resumeChat$(id: string, options: ResumeChatOptions = {}): Observ
         ? given
         : { ...given, headers: { ...given.headers, 'last-event-id': String(lastEventId) } };
     // No request: a GET carries no body (resolveOptions still checks every option).
-    return events$({} as ChatRequest, resumed, undefined, id).subscribe(subscriber);
+    const open = (trace?: ChatTrace): Observable<ChatStreamEvent> => events$({} as ChatRequest, resumed, trace, id);
+    // Telemetry hook (lib/internal/telemetry.ts): a recorder without `resume` records nothing here.
+    const telemetry = given.telemetry;
+    return (typeof telemetry?.resume === 'function' ? telemetry.resume({ id, lastEventId }, given.baseUrl, open) : open()).subscribe(
+      subscriber,
+    );
   });
 }

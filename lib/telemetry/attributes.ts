@@ -58,6 +58,10 @@ export const RETRY_EVENT = 'cohere_rx.retry';
 export const RETRY_DELAY = 'cohere_rx.retry.delay';
 /** On the loop span: how many steps (model turns) ran. */
 export const LOOP_STEPS = 'cohere_rx.loop.steps';
+/** A resumed chat span's generation: the relay's `X-Cohere-Rx-Generation` id. */
+export const GENERATION_ID = 'cohere_rx.generation.id';
+/** A resumed chat span's `lastEventId` (absent: resumed from the start). */
+export const RESUMED_AFTER = 'cohere_rx.generation.resumed_after';
 /** `error.type` of an operation unsubscribed from before its end. */
 export const CANCELLED = 'cancelled';
 

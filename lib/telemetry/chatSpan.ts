@@ -18,10 +18,12 @@ import {
   GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
   GEN_AI_USAGE_INPUT_TOKENS,
   GEN_AI_USAGE_OUTPUT_TOKENS,
+  GENERATION_ID,
   HTTP_REQUEST_RESEND_COUNT,
   HTTP_RESPONSE_STATUS_CODE,
   modelOf,
   requestAttributes,
+  RESUMED_AFTER,
   RETRY_DELAY,
   RETRY_EVENT,
   serverAttributes,
@@ -30,11 +32,23 @@ import {
 import { AnswerRecorder, inputMessagesOf, outputMessagesOf, type Answer } from './content';
 import { defined, endSpan, errorTypeOfEnding, type Ending, type Scope, type Shared } from './recorder';
 
+/** A generation of the app's relay continued by `resumeChat$()`: its id, and where it resumes. */
+export interface Resumed {
+  readonly id: string;
+  readonly lastEventId?: number | undefined;
+}
+
 /**
  * One `chat {model}` span (kind CLIENT) per subscription of a chat stream,
  * with the conventions' request, response and usage attributes, and the
  * client metrics (duration, token usage, time to first chunk). See
  * docs/telemetry.md for what each means.
+ *
+ * With `resumed` (`resumeChat$()`: no request, a generation started
+ * elsewhere), a `chat` span with the generation's id and the response's
+ * attributes, and no metrics: the tokens were used, and the time taken, by
+ * the request that started it (a replayed usage counted again would count
+ * them twice).
  */
 export function recordChat(
   shared: Shared,
@@ -42,17 +56,25 @@ export function recordChat(
   request: ChatRequest,
   baseUrl: string | undefined,
   open: (trace: ChatTrace) => Observable<ChatStreamEvent>,
+  resumed?: Resumed,
 ): Observable<ChatStreamEvent> {
   return new Observable<ChatStreamEvent>((subscriber) => {
-    const model = modelOf(request);
+    const model = resumed ? undefined : modelOf(request);
     const common = defined({
       [GEN_AI_OPERATION_NAME]: 'chat',
       [GEN_AI_PROVIDER_NAME]: 'cohere',
       [GEN_AI_REQUEST_MODEL]: model,
       ...serverAttributes(baseUrl),
     });
-    const attributes: Attributes = { ...common, ...defined(requestAttributes(request)), [GEN_AI_REQUEST_STREAM]: true };
-    if (shared.recordContent) attributes[GEN_AI_INPUT_MESSAGES] = inputMessagesOf(request);
+    const attributes: Attributes = resumed
+      ? {
+          ...common,
+          [GEN_AI_REQUEST_STREAM]: true,
+          [GENERATION_ID]: resumed.id,
+          ...defined({ [RESUMED_AFTER]: resumed.lastEventId }),
+        }
+      : { ...common, ...defined(requestAttributes(request)), [GEN_AI_REQUEST_STREAM]: true };
+    if (shared.recordContent && !resumed) attributes[GEN_AI_INPUT_MESSAGES] = inputMessagesOf(request);
     const parent = scope.parent ?? contextApi.active();
     const span = shared.tracer.startSpan(
       model ? `chat ${model}` : 'chat',
@@ -83,6 +105,7 @@ export function recordChat(
           }),
         );
         endSpan(span, ending, shared.recordContent);
+        if (resumed) return;
         const metrics = shared.instruments();
         metrics.duration.record(seconds, type === undefined ? common : { ...common, [ERROR_TYPE]: type });
         if (turn.inputTokens !== undefined) metrics.tokens.record(turn.inputTokens, { ...common, [GEN_AI_TOKEN_TYPE]: 'input' });
@@ -114,7 +137,7 @@ export function recordChat(
       inner = open(chatTrace).subscribe({
         next: (event) => {
           try {
-            if (turn.add(event, started)) shared.instruments().firstChunk.record(turn.firstChunkSeconds!, common);
+            if (turn.add(event, started) && !resumed) shared.instruments().firstChunk.record(turn.firstChunkSeconds!, common);
           } catch {
             // as above
           }

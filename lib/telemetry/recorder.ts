@@ -28,7 +28,7 @@ import {
   METRIC_TOKEN_USAGE,
   TOKEN_BUCKETS,
 } from './attributes';
-import { recordChat } from './chatSpan';
+import { recordChat, type Resumed } from './chatSpan';
 import { recordLoop } from './loopSpan';
 
 /** What the incoming side of a relay does with the caller's `traceparent`. */
@@ -132,6 +132,14 @@ export class OpenTelemetryRecorder implements Telemetry {
     open: (trace: ChatTrace) => Observable<ChatStreamEvent>,
   ): Observable<ChatStreamEvent> {
     return recordChat(this.#shared, this.#scope, request, baseUrl, open);
+  }
+
+  resume(
+    resumed: Resumed,
+    baseUrl: string | undefined,
+    open: (trace: ChatTrace) => Observable<ChatStreamEvent>,
+  ): Observable<ChatStreamEvent> {
+    return recordChat(this.#shared, this.#scope, {} as ChatRequest, baseUrl, open, resumed);
   }
 
   loop(
