@@ -45,10 +45,10 @@ export interface Resumed {
  * docs/telemetry.md for what each means.
  *
  * With `resumed` (`resumeChat$()`: no request, a generation started
- * elsewhere), a `chat` span with the generation's id and the response's
- * attributes, and no metrics: the tokens were used, and the time taken, by
- * the request that started it (a replayed usage counted again would count
- * them twice).
+ * elsewhere), a `chat` span with the generation's id, the response's id and
+ * finish reasons, and no usage, time to first chunk or metrics: the tokens
+ * were used, and the model waited for, by the request that started it (a
+ * replayed usage counted again would count them twice).
  */
 export function recordChat(
   shared: Shared,
@@ -92,20 +92,22 @@ export function recordChat(
       try {
         const seconds = (performance.now() - started) / 1000;
         const type = errorTypeOfEnding(ending);
+        // A resume used no tokens and waited for no model: its usage and first chunk are the starting request's.
+        const own = resumed === undefined;
         span.setAttributes(
           defined({
             [GEN_AI_RESPONSE_ID]: turn.responseId,
             [GEN_AI_RESPONSE_FINISH_REASONS]: turn.finishReasons.length > 0 ? turn.finishReasons : undefined,
-            [GEN_AI_USAGE_INPUT_TOKENS]: turn.inputTokens,
-            [GEN_AI_USAGE_OUTPUT_TOKENS]: turn.outputTokens,
-            [GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: turn.cachedTokens,
-            [GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: turn.firstChunkSeconds,
+            [GEN_AI_USAGE_INPUT_TOKENS]: own ? turn.inputTokens : undefined,
+            [GEN_AI_USAGE_OUTPUT_TOKENS]: own ? turn.outputTokens : undefined,
+            [GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: own ? turn.cachedTokens : undefined,
+            [GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: own ? turn.firstChunkSeconds : undefined,
             [GEN_AI_OUTPUT_MESSAGES]: turn.answers ? outputMessagesOf(turn.answers) : undefined,
             [HTTP_RESPONSE_STATUS_CODE]: typeof ending === 'object' ? statusCodeOf(ending.error) : undefined,
           }),
         );
         endSpan(span, ending, shared.recordContent);
-        if (resumed) return;
+        if (!own) return;
         const metrics = shared.instruments();
         metrics.duration.record(seconds, type === undefined ? common : { ...common, [ERROR_TYPE]: type });
         if (turn.inputTokens !== undefined) metrics.tokens.record(turn.inputTokens, { ...common, [GEN_AI_TOKEN_TYPE]: 'input' });

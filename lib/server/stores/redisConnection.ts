@@ -248,9 +248,9 @@ async function pipeOnce(client: RedisStoreClient, commands: readonly Command[], 
  * sent again, as `pipe` does, while Redis answers that it did not run it.
  */
 export async function send(client: RedisStoreClient, timeoutMs: number, name: string, ...args: (string | number)[]): Promise<unknown> {
-  return whileDeclined(async () => {
-    await whenReady(client, timeoutMs);
-    return withDeadline(client.call(name, args), timeoutMs);
+  return whileDeclined(async (ms) => {
+    await whenReady(client, ms);
+    return withDeadline(client.call(name, args), ms);
   }, timeoutMs);
 }
 
@@ -258,13 +258,14 @@ export async function send(client: RedisStoreClient, timeoutMs: number, name: st
  * @internal Runs `attempt` again, 50 ms apart, while it fails with Redis's
  * answer that it did not run the command (`BUSY`, `LOADING`), for up to
  * `timeoutMs` after the first such answer: then that answer is the failure.
- * Any other failure at once.
+ * Any other failure at once. `attempt` is given its time: `timeoutMs` the
+ * first time, then what is left of the window.
  */
-export async function whileDeclined<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
+export async function whileDeclined<T>(attempt: (ms: number) => Promise<T>, timeoutMs: number): Promise<T> {
   let until: number | undefined;
   for (;;) {
     try {
-      return await attempt();
+      return await attempt(until === undefined ? timeoutMs : until - Date.now());
     } catch (error) {
       until ??= Date.now() + timeoutMs;
       if (!declined(error) || Date.now() + 2 * RETRY_PAUSE_MS >= until) throw error;

@@ -111,19 +111,18 @@ export class RedisTails {
         if (blocking.status === 'end' && !this.context.closed()) blocking.connect().catch(() => undefined);
         await whenReady(blocking, this.context.timeoutMs);
         if (this.blockingId === undefined) this.blockingId = Number(await send(blocking, this.context.timeoutMs, 'client', 'id'));
-        const keys = [...this.byKey.keys()];
-        const cursors = keys.map((key) => oldestCursor(this.byKey.get(key)));
-        this.blocked = true;
-        // Sent again while Redis declines to run it (a read sent as another client's long script began).
-        const reply = await whileDeclined(
-          () =>
-            withDeadline(
-              blocking!.call('xread', ['COUNT', PAGE, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors]),
-              this.blockMs + this.context.timeoutMs,
-            ),
-          this.context.timeoutMs,
-        );
-        this.blocked = false;
+        // Sent again while Redis declines to run it (a read sent as another client's long script began),
+        // each time for the readers there are then.
+        const reply = await whileDeclined(() => {
+          const keys = [...this.byKey.keys()];
+          if (keys.length === 0) return Promise.resolve(null);
+          const cursors = keys.map((key) => oldestCursor(this.byKey.get(key)));
+          this.blocked = true;
+          return withDeadline(
+            blocking!.call('xread', ['COUNT', PAGE, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors]),
+            this.blockMs + this.context.timeoutMs,
+          ).finally(() => (this.blocked = false));
+        }, this.context.timeoutMs);
         for (const [key, entries] of streamsOf(reply)) this.deliver(key, entries);
       }
     } catch (error) {
