@@ -196,13 +196,14 @@ describe('redisStore on Redis', () => {
   });
 
   describe('Redis declining commands for a while', () => {
+    /** A script that holds Redis for `ms` (past `busy-reply-threshold`, every other command is answered BUSY). */
+    const busyScript = (ms: number): string => `local t = redis.call('TIME') local start = t[1] * 1e6 + t[2]
+        repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - start > ${ms * 1000} return 1`;
     /** Another client's script holds Redis for `ms`; past 20 ms of it, every other command is answered BUSY. */
     const busyFor = async (ms: number): Promise<{ over: Promise<void> }> => {
       await raw.config('SET', 'busy-reply-threshold', '20');
       const other = await inspector(redis.url);
-      const script = `local t = redis.call('TIME') local start = t[1] * 1e6 + t[2]
-        repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - start > ${ms * 1000} return 1`;
-      const running = other.eval(script, 0).finally(() => other.disconnect());
+      const running = other.eval(busyScript(ms), 0).finally(() => other.disconnect());
       await new Promise((resolve) => setTimeout(resolve, 100)); // past the threshold: BUSY from now on
       return { over: running.then(() => undefined) };
     };
@@ -325,12 +326,10 @@ describe('redisStore on Redis', () => {
       // One write: Redis wakes the read (its answer goes out while the script runs, past the threshold),
       // then runs a 700 ms script; the store's next XREAD arrives during it and is answered BUSY.
       const busy = await inspector(redis.url);
-      const script = `local t = redis.call('TIME') local start = t[1] * 1e6 + t[2]
-        repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - start > 700000 return 1`;
       await busy
         .pipeline()
         .call('client', 'unblock', blocked!)
-        .eval(script, 0)
+        .eval(busyScript(700), 0)
         .exec()
         .finally(() => busy.disconnect());
       expect(await busyAnswers()).toBeGreaterThan(0); // the read sent again did meet BUSY
