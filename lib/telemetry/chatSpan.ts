@@ -59,22 +59,24 @@ export function recordChat(
   resumed?: Resumed,
 ): Observable<ChatStreamEvent> {
   return new Observable<ChatStreamEvent>((subscriber) => {
-    const model = resumed ? undefined : modelOf(request);
+    // A resume used no tokens and waited for no model: its usage, first chunk and metrics are the starting request's.
+    const own = resumed === undefined;
+    const model = own ? modelOf(request) : undefined;
     const common = defined({
       [GEN_AI_OPERATION_NAME]: 'chat',
       [GEN_AI_PROVIDER_NAME]: 'cohere',
       [GEN_AI_REQUEST_MODEL]: model,
       ...serverAttributes(baseUrl),
     });
-    const attributes: Attributes = resumed
-      ? {
+    const attributes: Attributes = own
+      ? { ...common, ...defined(requestAttributes(request)), [GEN_AI_REQUEST_STREAM]: true }
+      : {
           ...common,
           [GEN_AI_REQUEST_STREAM]: true,
           [GENERATION_ID]: resumed.id,
           ...defined({ [RESUMED_AFTER]: resumed.lastEventId }),
-        }
-      : { ...common, ...defined(requestAttributes(request)), [GEN_AI_REQUEST_STREAM]: true };
-    if (shared.recordContent && !resumed) attributes[GEN_AI_INPUT_MESSAGES] = inputMessagesOf(request);
+        };
+    if (shared.recordContent && own) attributes[GEN_AI_INPUT_MESSAGES] = inputMessagesOf(request);
     const parent = scope.parent ?? contextApi.active();
     const span = shared.tracer.startSpan(
       model ? `chat ${model}` : 'chat',
@@ -92,8 +94,6 @@ export function recordChat(
       try {
         const seconds = (performance.now() - started) / 1000;
         const type = errorTypeOfEnding(ending);
-        // A resume used no tokens and waited for no model: its usage and first chunk are the starting request's.
-        const own = resumed === undefined;
         span.setAttributes(
           defined({
             [GEN_AI_RESPONSE_ID]: turn.responseId,
@@ -139,7 +139,7 @@ export function recordChat(
       inner = open(chatTrace).subscribe({
         next: (event) => {
           try {
-            if (turn.add(event, started) && !resumed) shared.instruments().firstChunk.record(turn.firstChunkSeconds!, common);
+            if (turn.add(event, started) && own) shared.instruments().firstChunk.record(turn.firstChunkSeconds!, common);
           } catch {
             // as above
           }
